@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * AppServer and AppSession: the socketlite server that wires listeners, sessions and receive filters together.
+ */
+export {}

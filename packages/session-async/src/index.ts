@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * The socket session base (state machine, close semantics, send path) and the TCP session over node:net.
+ */
+export {}

@@ -1,0 +1,133 @@
+import type { CloseReason } from './close-reason.js'
+import type { ListenerInfo, ResolvedServerConfig } from './config.js'
+import type { EndPoint } from './endpoint.js'
+import type { Logger } from './logging.js'
+import type { ReceiveFilter } from './receive-filter.js'
+import type { ServerState } from './states.js'
+
+/** Lifecycle of a transport session. */
+export type SocketSessionState = 'open' | 'closing' | 'closed'
+
+/**
+ * The owner of a {@link SocketSession} (the app session): told about received bytes, room in the queue and the
+ * end of the connection. Called synchronously from the socket's events, never re-entrantly from `trySend`.
+ */
+export interface SocketSessionHandler {
+  /** Bytes received. The buffer is the handler's to keep: the session never reuses it. */
+  onData(data: Buffer): void
+  /** The sending queue went from above the high water mark to below the low water mark. */
+  onDrain(): void
+  /** The peer ended its side (TCP FIN). The session is closing with `ClientClosing`; `onClosed` follows. */
+  onEnd?(): void
+  /** The connection is gone; called exactly once, with the first close reason. */
+  onClosed(reason: CloseReason): void
+}
+
+/**
+ * The transport half of a session (SuperSocket's `ISocketSession`): one TCP connection, TLS connection or UDP peer.
+ * It owns the sending queue and the close state machine; it knows nothing of requests.
+ */
+export interface SocketSession {
+  readonly remoteEndPoint: EndPoint
+  readonly localEndPoint: EndPoint
+  /** True for TLS. */
+  readonly secure: boolean
+  readonly state: SocketSessionState
+  /** The first close reason, once closing. */
+  readonly closeReason: CloseReason | undefined
+  /** Bytes accepted by `trySend` and not yet written to the kernel. */
+  readonly pendingBytes: number
+  /** Start reading; bytes go to `handler`. Called once. */
+  start(handler: SocketSessionHandler): void
+  /**
+   * Queue `data`, taking ownership of it: the caller must not modify it afterwards (`AppSession` copies user
+   * buffers before handing them here). False when closing, closed or over the high water mark (a payload larger
+   * than the mark is accepted into an empty queue); a refused payload is not queued at all. Never throws.
+   */
+  trySend(data: Uint8Array): boolean
+  /** Stop reading from the peer (backpressure). */
+  pauseReceive(): void
+  /** Resume reading. */
+  resumeReceive(): void
+  /**
+   * Close with `reason` (the first reason wins): stop reading, drain what is queued for at most `closeTimeOut`,
+   * end the connection. Resolves once closed. Calling it again resolves the same way.
+   */
+  close(reason: CloseReason): Promise<void>
+}
+
+/** Decides whether a new connection (or a new UDP peer) may become a session. */
+export interface ConnectionFilter {
+  readonly name: string
+  /** Return (or resolve) false to refuse: the connection is closed with no session events and counted. */
+  allowConnect(remoteEndPoint: EndPoint): boolean | Promise<boolean>
+}
+
+/** TLS details of a secure session. */
+export interface TlsSessionInfo {
+  /** e.g. `'TLSv1.3'`. */
+  readonly protocol: string | null
+  /** e.g. `{ name: 'TLS_AES_256_GCM_SHA384', standardName: ..., version: 'TLSv1.3' }`. */
+  readonly cipher: { readonly name: string; readonly standardName?: string; readonly version: string }
+  /** The client's certificate when one was presented (empty object when none). */
+  readonly peerCertificate: object | undefined
+  /** True when the peer certificate was verified against `caFile`. */
+  readonly authorized: boolean
+}
+
+/** The user-facing session (SuperSocket's `IAppSession`). `app-server`'s `AppSession` class implements it. */
+export interface AppSession<TRequest = unknown> {
+  /** TCP/TLS: a random lower-case UUID. UDP: `ip:port` / `[ip]:port`, or the id carried in the datagram. */
+  readonly sessionId: string
+  readonly server: AppServer<TRequest>
+  readonly config: ResolvedServerConfig
+  readonly logger: Logger
+  readonly remoteEndPoint: EndPoint
+  readonly localEndPoint: EndPoint
+  readonly startTime: Date
+  /** Last time bytes were received (sends do not count). */
+  readonly lastActiveTime: Date
+  /** True from `newSessionConnected` until closing starts. */
+  readonly connected: boolean
+  /** Free per-session storage. */
+  readonly items: Map<unknown, unknown>
+  /** The first close reason, once closing. */
+  readonly closeReason: CloseReason | undefined
+  readonly secure: boolean
+  /** TLS details; `undefined` on plain sessions. */
+  readonly tls: TlsSessionInfo | undefined
+  /** Queue `data`; false when closing, closed or without room. Never throws, never blocks. */
+  trySend(data: Uint8Array | string): boolean
+  /**
+   * Queue `data`, waiting up to `sendTimeOut` for room.
+   * @throws {SendTimeoutError} no room in time (the session stays open).
+   * @throws {SessionClosedError} the session is closing or closed.
+   */
+  send(data: Uint8Array | string): Promise<void>
+  /** Close with `reason` (default `ServerClosing`); drains what was queued first. Idempotent. */
+  close(reason?: CloseReason): Promise<void>
+  /** Parse the stream with `filter` from the next unread byte on. */
+  setNextReceiveFilter(filter: ReceiveFilter<TRequest>): void
+}
+
+/** The user-facing server (SuperSocket's `IAppServer`). `app-server`'s `AppServer` class implements it. */
+export interface AppServer<TRequest = unknown, TSession extends AppSession<TRequest> = AppSession<TRequest>> {
+  readonly name: string
+  readonly state: ServerState
+  readonly config: ResolvedServerConfig
+  readonly logger: Logger
+  /** The bound endpoints while running. */
+  readonly endpoints: readonly ListenerInfo[]
+  /** When the server last started. */
+  readonly startedTime: Date | undefined
+  readonly sessionCount: number
+  start(): Promise<ListenerInfo[]>
+  stop(): Promise<void>
+  /** Case-insensitive; `undefined` for an unknown or empty id. */
+  getSessionById(sessionId: string): TSession | undefined
+  /** Every live session (a fresh array each call). */
+  getAllSessions(): TSession[]
+  getSessions(predicate: (session: TSession) => boolean): TSession[]
+  /** `trySend` to every matching session; returns how many accepted it. */
+  broadcast(data: Uint8Array | string, predicate?: (session: TSession) => boolean): number
+}

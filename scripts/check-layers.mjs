@@ -6,7 +6,16 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const libs = ['socket-base', 'sending-queue', 'protocol', 'listener', 'session-async', 'session-tls', 'session-udp', 'app-server']
+const libs = [
+  'socket-base',
+  'sending-queue',
+  'protocol',
+  'listener',
+  'session-async',
+  'session-tls',
+  'session-udp',
+  'app-server',
+]
 
 /** What each library may import: the transitive closure of API.md's "depends on" column. */
 export const allowed = {
@@ -32,7 +41,8 @@ function walk(dir, out = []) {
   return out
 }
 
-const importPattern = /(?:^|[\s;])(?:import|export)\s[^'"`]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|require\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm
+const importPattern =
+  /(?:^|[\s;])(?:import|export)\s[^'"`]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|require\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm
 
 function workspaces() {
   const list = []
@@ -52,29 +62,36 @@ for (const { group, name, dir } of workspaces()) {
   const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
   const mayUse = group === 'packages' ? (allowed[name] ?? null) : libs
   if (mayUse === null) {
-    problems.push(`${relative(root, dir)}: unknown package; add it to the layer table in scripts/check-layers.mjs and docs/architecture.md`)
+    problems.push(
+      `${relative(root, dir)}: unknown package; add it to the layer table in scripts/check-layers.mjs and docs/architecture.md`,
+    )
     continue
   }
   for (const dep of Object.keys(manifest.dependencies ?? {})) {
     if (!dep.startsWith('@socketlite/')) continue
     const target = dep.slice('@socketlite/'.length)
-    if (!mayUse.includes(target)) problems.push(`${relative(root, dir)}/package.json: depends on ${dep}, which is not below it`)
+    if (!mayUse.includes(target))
+      problems.push(`${relative(root, dir)}/package.json: depends on ${dep}, which is not below it`)
   }
   const sourceDirs = group === 'packages' ? ['src'] : ['src', 'bin']
   for (const sub of sourceDirs) {
     for (const file of walk(join(dir, sub))) {
-      const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '')
+      const text = readFileSync(file, 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/^\s*\/\/.*$/gm, '')
       for (const match of text.matchAll(importPattern)) {
         const spec = match[1] ?? match[2] ?? match[3] ?? match[4]
         if (!spec) continue
         const where = relative(root, file)
         if (spec.startsWith('@socketlite/')) {
           const target = spec.slice('@socketlite/'.length).split('/')[0]
-          if (target === name && group === 'packages') problems.push(`${where}: imports its own package by name (${spec})`)
-          else if (!mayUse.includes(target)) problems.push(`${where}: imports ${spec}, which is not below ${name} in the layer order`)
+          if (target === name && group === 'packages')
+            problems.push(`${where}: imports its own package by name (${spec})`)
+          else if (!mayUse.includes(target))
+            problems.push(`${where}: imports ${spec}, which is not below ${name} in the layer order`)
         } else if (spec.startsWith('.')) {
           const target = resolve(dirname(file), spec)
-          if (!target.startsWith(dir + '/')) problems.push(`${where}: relative import ${spec} leaves its package`)
+          if (!target.startsWith(`${dir}/`)) problems.push(`${where}: relative import ${spec} leaves its package`)
         } else if (group === 'packages' && name === 'socket-base' && spec.startsWith('node:')) {
           problems.push(`${where}: socket-base must not import ${spec} at run time`)
         }

@@ -7,7 +7,17 @@ export type SecurityMode = 'none' | 'tls'
 export type ServerMode = 'tcp' | 'udp'
 
 /** Text encodings accepted for string requests and for strings passed to `send` (Node Buffer encodings). */
-export type TextEncoding = 'utf8' | 'utf-8' | 'ascii' | 'latin1' | 'binary' | 'utf16le' | 'ucs2' | 'ucs-2' | 'base64' | 'hex'
+export type TextEncoding =
+  | 'utf8'
+  | 'utf-8'
+  | 'ascii'
+  | 'latin1'
+  | 'binary'
+  | 'utf16le'
+  | 'ucs2'
+  | 'ucs-2'
+  | 'base64'
+  | 'hex'
 
 /** Lowest TLS version a server accepts. */
 export type TlsVersion = 'TLSv1.2' | 'TLSv1.3'

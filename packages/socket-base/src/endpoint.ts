@@ -10,5 +10,7 @@ export interface EndPoint {
 
 /** `127.0.0.1:5000` for IPv4, `[::1]:5000` for IPv6 (the form SuperSocket used for UDP session ids). */
 export function formatEndPoint(endPoint: Pick<EndPoint, 'address' | 'port'>): string {
-  return endPoint.address.includes(':') ? `[${endPoint.address}]:${endPoint.port}` : `${endPoint.address}:${endPoint.port}`
+  return endPoint.address.includes(':')
+    ? `[${endPoint.address}]:${endPoint.port}`
+    : `${endPoint.address}:${endPoint.port}`
 }

@@ -1,5 +1,38 @@
 /**
  * @packageDocumentation
- * Receive filters for socketlite: terminator, command line, fixed size, fixed header, length field, begin/end mark, count spliter.
+ * Receive filters for socketlite: they turn a session's byte stream, split into chunks at any byte, into requests.
+ * Built-ins: terminator, command line, fixed size, fixed header, length field, begin/end mark and count spliter,
+ * each with a factory; the request types; and {@link ReceivePipeline}, which drives a session's filters.
+ *
+ * @example
+ * ```ts
+ * import { CommandLineReceiveFilter, ReceivePipeline } from '@socketlite/protocol'
+ *
+ * const pipeline = new ReceivePipeline(new CommandLineReceiveFilter(), { maxRequestLength: 65536 })
+ * pipeline.push(Buffer.from('ECHO hello wor'))
+ * pipeline.push(Buffer.from('ld\r\nQUIT\r\n'))
+ * pipeline.next() // StringRequestInfo { key: 'ECHO', body: 'hello world', parameters: ['hello', 'world'] }
+ * pipeline.next() // StringRequestInfo { key: 'QUIT', body: '', parameters: [] }
+ * pipeline.next() // undefined: needs more bytes
+ * ```
  */
-export {}
+export { BasicRequestInfoParser, type RequestInfoParser } from './basic-request-info-parser.js'
+export { BinaryRequestInfo } from './binary-request-info.js'
+export {
+  CommandLineReceiveFilter,
+  CommandLineReceiveFilterFactory,
+  type CommandLineReceiveFilterInit,
+} from './command-line-receive-filter.js'
+export { ReceiveFilterBase } from './receive-filter-base.js'
+export { ReceivePipeline, type ReceivePipelineInit } from './receive-pipeline.js'
+export { StringRequestInfo } from './string-request-info.js'
+export {
+  BinaryTerminatorReceiveFilter,
+  BinaryTerminatorReceiveFilterFactory,
+  TerminatorReceiveFilter,
+  TerminatorReceiveFilterBase,
+  type TerminatorReceiveFilterBaseInit,
+  TerminatorReceiveFilterFactory,
+  type TerminatorReceiveFilterInit,
+} from './terminator-receive-filter.js'
+export { UdpRequestInfo } from './udp-request-info.js'

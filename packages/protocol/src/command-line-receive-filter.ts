@@ -1,0 +1,45 @@
+import type { ReceiveFilterFactory, TextEncoding } from '@socketlite/socket-base'
+import type { RequestInfoParser } from './basic-request-info-parser.js'
+import type { StringRequestInfo } from './string-request-info.js'
+import { TerminatorReceiveFilter } from './terminator-receive-filter.js'
+
+/** Options of {@link CommandLineReceiveFilter} and its factory. */
+export interface CommandLineReceiveFilterInit {
+  /**
+   * Encoding of the lines.
+   * @default 'utf8'
+   */
+  encoding?: TextEncoding | undefined
+  /**
+   * Turns each line into a request.
+   * @default new BasicRequestInfoParser()
+   */
+  parser?: RequestInfoParser<StringRequestInfo> | undefined
+}
+
+/**
+ * Lines ended by `'\r\n'`, parsed by {@link BasicRequestInfoParser}: `'ECHO hello world\r\n'` →
+ * `{ key: 'ECHO', body: 'hello world', parameters: ['hello', 'world'] }`. The default filter of `AppServer`.
+ */
+export class CommandLineReceiveFilter extends TerminatorReceiveFilter {
+  /** @throws {InvalidArgumentError} an unknown encoding. */
+  constructor(init: CommandLineReceiveFilterInit = {}) {
+    super({ ...init, terminator: '\r\n' })
+  }
+}
+
+/** Makes a {@link CommandLineReceiveFilter} per session. */
+export class CommandLineReceiveFilterFactory implements ReceiveFilterFactory<StringRequestInfo> {
+  readonly #init: CommandLineReceiveFilterInit
+
+  /** @throws {InvalidArgumentError} an unknown encoding. */
+  constructor(init: CommandLineReceiveFilterInit = {}) {
+    new CommandLineReceiveFilter(init)
+    this.#init = { ...init }
+  }
+
+  /** A new filter with this factory's options. */
+  createFilter(): CommandLineReceiveFilter {
+    return new CommandLineReceiveFilter(this.#init)
+  }
+}

@@ -1,0 +1,164 @@
+import type { ReceiveFilterContext, ReceiveFilterFactory, TextEncoding } from '@socketlite/socket-base'
+import { BasicRequestInfoParser, type RequestInfoParser } from './basic-request-info-parser.js'
+import { BinaryRequestInfo } from './binary-request-info.js'
+import { FrameAccumulator } from './frame-accumulator.js'
+import { checkEncoding, indexOfWithin, markBytes, requestTooLarge } from './internal.js'
+import { ReceiveFilterBase } from './receive-filter-base.js'
+import type { StringRequestInfo } from './string-request-info.js'
+
+/** Options of {@link TerminatorReceiveFilterBase} and {@link BinaryTerminatorReceiveFilter}. */
+export interface TerminatorReceiveFilterBaseInit {
+  /** Ends every frame; stripped from it. A string is encoded with `encoding`. Must not be empty. */
+  terminator: string | Uint8Array
+  /**
+   * Encoding of a string `terminator` (and of the frames, for the text filters).
+   * @default 'utf8'
+   */
+  encoding?: TextEncoding | undefined
+}
+
+/**
+ * Frames end at a terminator (SuperSocket's `TerminatorReceiveFilter<T>`); subclasses turn each frame, without its
+ * terminator, into a request in {@link TerminatorReceiveFilterBase.resolveRequestInfo}.
+ *
+ * The search is correct for any chunking: a terminator that straddles chunks is found, including self-overlapping
+ * ones such as `'\r\n\r\n'` or `'aab'` (fixes SuperSocket's B6 mis-splits). The frame size counted against
+ * `maxRequestLength` includes the terminator; bytes held without a terminator are rejected as soon as they reach
+ * the limit (the frame could only be longer).
+ */
+export abstract class TerminatorReceiveFilterBase<TRequest> extends ReceiveFilterBase<TRequest> {
+  /** The terminator bytes (a private copy). */
+  readonly terminator: Buffer
+  readonly #held = new FrameAccumulator()
+
+  /** @throws {InvalidArgumentError} an empty terminator or an unknown encoding. */
+  constructor(init: TerminatorReceiveFilterBaseInit) {
+    super()
+    this.terminator = markBytes('terminator', init?.terminator, checkEncoding('encoding', init?.encoding ?? 'utf8'))
+  }
+
+  /** Bytes of the unfinished frame. */
+  get leftBufferSize(): number {
+    return this.#held.length
+  }
+
+  /**
+   * The request for one frame (terminator stripped; may be empty). `frame` is a view of a received chunk or a fresh
+   * copy, and stays valid. May throw to reject the frame, or call `switchTo` to change filters after it.
+   */
+  protected abstract resolveRequestInfo(frame: Buffer): TRequest
+
+  protected doFilter(data: Buffer, offset: number, length: number, context: ReceiveFilterContext<TRequest>): number {
+    const max = context.maxRequestLength
+    const terminator = this.terminator
+    const size = terminator.length
+    const held = this.#held
+    const heldLength = held.length
+    const end = offset + length
+    if (heldLength > 0 && size > 1) {
+      // A terminator that starts in the held bytes ends within the first size - 1 bytes of this data.
+      const carry = Math.min(heldLength, size - 1)
+      const probe = Buffer.concat([held.tail(carry), data.subarray(offset, offset + Math.min(length, size - 1))])
+      const start = probe.indexOf(terminator)
+      if (start >= 0 && start < carry) {
+        const frameLength = heldLength - carry + start
+        if (frameLength + size > max) throw requestTooLarge(frameLength + size, max)
+        context.request = this.resolveRequestInfo(held.take(frameLength))
+        return start + size - carry
+      }
+    }
+    const found = indexOfWithin(data, terminator, offset, end)
+    if (found >= 0) {
+      const frameLength = heldLength + found - offset
+      if (frameLength + size > max) throw requestTooLarge(frameLength + size, max)
+      context.request = this.resolveRequestInfo(held.takeWith(data, offset, found))
+      return found + size - offset
+    }
+    // No terminator yet: the frame needs at least one more byte.
+    if (heldLength + length >= max) throw requestTooLarge(`more than ${heldLength + length}`, max)
+    held.append(data, offset, end)
+    return length
+  }
+
+  protected resetFrame(): void {
+    this.#held.clear()
+  }
+}
+
+/** Options of {@link TerminatorReceiveFilter} and its factory. */
+export interface TerminatorReceiveFilterInit extends TerminatorReceiveFilterBaseInit {
+  /**
+   * Turns each decoded frame into a request.
+   * @default new BasicRequestInfoParser()
+   */
+  parser?: RequestInfoParser<StringRequestInfo> | undefined
+}
+
+/**
+ * Text frames ended by a terminator, decoded with `encoding` and parsed into {@link StringRequestInfo} by `parser`.
+ * An empty line is a request with key `''`.
+ *
+ * @example
+ * ```ts
+ * new TerminatorReceiveFilter({ terminator: '##' }) // 'ECHO hi##' → { key: 'ECHO', body: 'hi', parameters: ['hi'] }
+ * ```
+ */
+export class TerminatorReceiveFilter extends TerminatorReceiveFilterBase<StringRequestInfo> {
+  /** Encoding of the frames. */
+  readonly encoding: TextEncoding
+  /** The parser of decoded frames. */
+  readonly parser: RequestInfoParser<StringRequestInfo>
+
+  /** @throws {InvalidArgumentError} an empty terminator or an unknown encoding. */
+  constructor(init: TerminatorReceiveFilterInit) {
+    super(init)
+    this.encoding = init.encoding ?? 'utf8'
+    this.parser = init.parser ?? new BasicRequestInfoParser()
+  }
+
+  protected resolveRequestInfo(frame: Buffer): StringRequestInfo {
+    return this.parser.parse(frame.toString(this.encoding))
+  }
+}
+
+/** Makes a {@link TerminatorReceiveFilter} per session. */
+export class TerminatorReceiveFilterFactory implements ReceiveFilterFactory<StringRequestInfo> {
+  readonly #init: TerminatorReceiveFilterInit
+
+  /** @throws {InvalidArgumentError} invalid options (checked here, not per session). */
+  constructor(init: TerminatorReceiveFilterInit) {
+    new TerminatorReceiveFilter(init)
+    this.#init = { ...init }
+  }
+
+  /** A new filter with this factory's options. */
+  createFilter(): TerminatorReceiveFilter {
+    return new TerminatorReceiveFilter(this.#init)
+  }
+}
+
+/**
+ * Binary frames ended by a terminator: each frame, terminator stripped, is the `body` of a
+ * {@link BinaryRequestInfo} with key `''`.
+ */
+export class BinaryTerminatorReceiveFilter extends TerminatorReceiveFilterBase<BinaryRequestInfo> {
+  protected resolveRequestInfo(frame: Buffer): BinaryRequestInfo {
+    return new BinaryRequestInfo('', frame)
+  }
+}
+
+/** Makes a {@link BinaryTerminatorReceiveFilter} per session. */
+export class BinaryTerminatorReceiveFilterFactory implements ReceiveFilterFactory<BinaryRequestInfo> {
+  readonly #init: TerminatorReceiveFilterBaseInit
+
+  /** @throws {InvalidArgumentError} invalid options. */
+  constructor(init: TerminatorReceiveFilterBaseInit) {
+    new BinaryTerminatorReceiveFilter(init)
+    this.#init = { ...init }
+  }
+
+  /** A new filter with this factory's options. */
+  createFilter(): BinaryTerminatorReceiveFilter {
+    return new BinaryTerminatorReceiveFilter(this.#init)
+  }
+}

@@ -1,0 +1,166 @@
+import { fc, test } from '@fast-check/vitest'
+import { describe, expect } from 'vitest'
+import {
+  BasicRequestInfoParser,
+  BinaryTerminatorReceiveFilter,
+  BinaryTerminatorReceiveFilterFactory,
+  CommandLineReceiveFilter,
+  CommandLineReceiveFilterFactory,
+  ReceivePipeline,
+  TerminatorReceiveFilter,
+  TerminatorReceiveFilterFactory,
+} from '../src/index.js'
+import { chunk, decode } from './support.js'
+
+const big = 1 << 20
+const text = (chunks: string[]) => chunks.map((part) => Buffer.from(part, 'latin1'))
+const bodies = (terminator: string, chunks: string[], max = big) => {
+  const result = decode(new BinaryTerminatorReceiveFilter({ terminator }), text(chunks), max)
+  return { frames: result.requests.map((request) => request.body.toString('latin1')), error: result.error }
+}
+
+describe('TerminatorReceiveFilter: SuperSocket B6 mis-splits', () => {
+  test('a partial terminator followed by a fresh full one', () => {
+    expect(bodies('\r\n', ['abc\r', '\r\n', 'def\r\n'])).toEqual({ frames: ['abc\r', 'def'], error: undefined })
+    expect(bodies('\r\n', ['abc\r\r\ndef\r\n']).frames).toEqual(['abc\r', 'def'])
+  })
+
+  test("self-overlapping '\\r\\n\\r\\n' across chunks", () => {
+    expect(bodies('\r\n\r\n', ['A\r\n\r', '\r\n\r\nB\r\n\r\n']).frames).toEqual(['A\r\n\r', 'B'])
+    expect(bodies('\r\n\r\n', ['A\r\n', '\r', '\n', 'B\r\n\r\n']).frames).toEqual(['A', 'B'])
+  })
+
+  test("self-overlapping 'aab' across chunks", () => {
+    expect(bodies('aab', ['xaa', 'ab', 'yaab']).frames).toEqual(['xa', 'y'])
+    expect(bodies('aab', ['xaaab', 'yaab']).frames).toEqual(['xa', 'y'])
+    expect(bodies('aab', ['x', 'a', 'a', 'a', 'b', 'y', 'a', 'a', 'b']).frames).toEqual(['xa', 'y'])
+  })
+
+  test('a long line gathered over many chunks, then a terminator at the start of a later chunk', () => {
+    const line = 'x'.repeat(10_000)
+    const chunks = [line.slice(0, 4096), line.slice(4096, 8192), line.slice(8192), '\r\nNEXT\r', '\nLAST\r\n']
+    expect(bodies('\r\n', chunks).frames).toEqual([line, 'NEXT', 'LAST'])
+  })
+})
+
+describe('TerminatorReceiveFilter', () => {
+  test('parses lines with the parser; an empty line is a request with key ""', () => {
+    const { requests } = decode(new CommandLineReceiveFilter(), text(['ECHO a b\r\n\r\nPI', 'NG\r\n']), big)
+    expect(requests.map((request) => [request.key, request.body, request.parameters])).toEqual([
+      ['ECHO', 'a b', ['a', 'b']],
+      ['', '', []],
+      ['PING', '', []],
+    ])
+  })
+
+  test('decodes multi-byte characters split between chunks', () => {
+    const bytes = Buffer.from('SAY héllo wörld ✓\r\n')
+    const chunks = [...bytes].map((byte) => Buffer.of(byte))
+    const { requests } = decode(new CommandLineReceiveFilter(), chunks, big)
+    expect(requests.map((request) => request.body)).toEqual(['héllo wörld ✓'])
+  })
+
+  test('encodes a string terminator with the encoding and decodes frames with it', () => {
+    const filter = new TerminatorReceiveFilter({ terminator: '\n', encoding: 'utf16le' })
+    expect([...filter.terminator]).toEqual([0x0a, 0x00])
+    const { requests } = decode(filter, [Buffer.from('KEY vä\nX\n', 'utf16le')], big)
+    expect(requests.map((request) => [request.key, request.body])).toEqual([
+      ['KEY', 'vä'],
+      ['X', ''],
+    ])
+  })
+
+  test('accepts a byte terminator and a custom parser', () => {
+    const filter = new TerminatorReceiveFilter({
+      terminator: Uint8Array.of(0),
+      parser: new BasicRequestInfoParser(':'),
+    })
+    const { requests } = decode(filter, [Buffer.from('GET:a b\0')], big)
+    expect(requests.map((request) => [request.key, request.body, request.parameters])).toEqual([
+      ['GET', 'a b', ['a', 'b']],
+    ])
+  })
+
+  test('hands out a frame that lies in one chunk as a view of it, and copies gathered frames once', () => {
+    const chunk = Buffer.alloc(11)
+    chunk.write('one\ntwo\nthr', 'latin1')
+    const pipeline = new ReceivePipeline(new BinaryTerminatorReceiveFilter({ terminator: '\n' }), {
+      maxRequestLength: 100,
+    })
+    pipeline.push(chunk)
+    const first = pipeline.next()
+    expect(first?.body.buffer).toBe(chunk.buffer)
+    expect(first?.body.byteOffset).toBe(chunk.byteOffset)
+    expect(pipeline.next()?.body.toString()).toBe('two')
+    expect(pipeline.next()).toBeUndefined()
+    const last = Buffer.alloc(3)
+    last.write('ee\n')
+    pipeline.push(last)
+    const gathered = pipeline.next()
+    chunk.fill(0)
+    last.fill(0)
+    expect(gathered?.body.toString('latin1')).toBe('three')
+    expect(first?.body.toString()).toBe('\0\0\0') // a view: the caller must not reuse pushed chunks
+  })
+
+  test('counts the terminator in the limit, inclusive, whatever the chunking', () => {
+    expect(bodies('\r\n', ['abc\r\n'], 5)).toEqual({ frames: ['abc'], error: undefined })
+    expect(bodies('\r\n', ['abc\r\n'], 4).error).toBe('ERR_REQUEST_TOO_LARGE')
+    expect(bodies('\r\n', ['ab', 'c\r', '\n'], 4).error).toBe('ERR_REQUEST_TOO_LARGE')
+    expect(bodies('\r\n', ['ab', 'c\r', '\n'], 5).frames).toEqual(['abc'])
+    expect(bodies('aab', ['xaa', 'ab'], 5)).toEqual({ frames: ['xa'], error: undefined })
+    expect(bodies('aab', ['xaa', 'ab'], 4).error).toBe('ERR_REQUEST_TOO_LARGE')
+  })
+
+  test('rejects held bytes as soon as they reach the limit without a terminator', () => {
+    const pipeline = new ReceivePipeline(new CommandLineReceiveFilter(), { maxRequestLength: 5 })
+    pipeline.push(Buffer.from('abcd'))
+    expect(pipeline.next()).toBeUndefined()
+    expect(pipeline.bufferedBytes).toBe(4)
+    pipeline.push(Buffer.from('e'))
+    expect(() => pipeline.next()).toThrow(expect.objectContaining({ code: 'ERR_REQUEST_TOO_LARGE' }))
+  })
+
+  test('rejects invalid options', () => {
+    const invalid = [
+      () => new TerminatorReceiveFilter({ terminator: '' }),
+      () => new TerminatorReceiveFilter({ terminator: new Uint8Array(0) }),
+      () => new TerminatorReceiveFilter({ terminator: 5 as unknown as string }),
+      () => new TerminatorReceiveFilterFactory({ terminator: '\n', encoding: 'klingon' as 'utf8' }),
+      () => new CommandLineReceiveFilterFactory({ encoding: 'nope' as 'utf8' }),
+      () => new BinaryTerminatorReceiveFilterFactory({ terminator: '' }),
+    ]
+    for (const make of invalid) expect(make).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }))
+  })
+
+  test('factories make a new filter per session with their options', () => {
+    const factory = new TerminatorReceiveFilterFactory({ terminator: '##', encoding: 'latin1' })
+    const one = factory.createFilter()
+    const two = factory.createFilter()
+    expect(one).not.toBe(two)
+    expect(one.terminator.toString()).toBe('##')
+    expect(one.encoding).toBe('latin1')
+    expect(new CommandLineReceiveFilterFactory().createFilter()).toBeInstanceOf(CommandLineReceiveFilter)
+    expect(new BinaryTerminatorReceiveFilterFactory({ terminator: '\0' }).createFilter()).toBeInstanceOf(
+      BinaryTerminatorReceiveFilter,
+    )
+  })
+
+  const letters = { min: 0x61, max: 0x63 }
+  test.prop([
+    fc.uint8Array({ ...letters, minLength: 1, maxLength: 4 }),
+    fc.uint8Array({ ...letters, maxLength: 200 }),
+    fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 10 }),
+  ])('splits like a reference search over the whole stream', (terminator, stream, sizes) => {
+    const expected: string[] = []
+    const term = Buffer.from(terminator)
+    let rest = Buffer.from(stream)
+    for (let at = rest.indexOf(term); at >= 0; at = rest.indexOf(term)) {
+      expected.push(rest.subarray(0, at).toString('latin1'))
+      rest = rest.subarray(at + term.length)
+    }
+    const result = decode(new BinaryTerminatorReceiveFilter({ terminator }), chunk(stream, sizes), big)
+    expect(result.requests.map((request) => request.body.toString('latin1'))).toEqual(expected)
+    expect(result.buffered).toBe(rest.length)
+  })
+})

@@ -17,12 +17,41 @@
  * ```
  */
 export { BasicRequestInfoParser, type RequestInfoParser } from './basic-request-info-parser.js'
+export {
+  BeginEndMarkReceiveFilter,
+  BeginEndMarkReceiveFilterBase,
+  BeginEndMarkReceiveFilterFactory,
+  type BeginEndMarkReceiveFilterInit,
+  StringBeginEndMarkReceiveFilter,
+  StringBeginEndMarkReceiveFilterFactory,
+  type StringBeginEndMarkReceiveFilterInit,
+} from './begin-end-mark-receive-filter.js'
 export { BinaryRequestInfo } from './binary-request-info.js'
 export {
   CommandLineReceiveFilter,
   CommandLineReceiveFilterFactory,
   type CommandLineReceiveFilterInit,
 } from './command-line-receive-filter.js'
+export {
+  CountSpliterReceiveFilter,
+  CountSpliterReceiveFilterBase,
+  type CountSpliterReceiveFilterBaseInit,
+  CountSpliterReceiveFilterFactory,
+  type CountSpliterReceiveFilterInit,
+} from './count-spliter-receive-filter.js'
+export { FixedHeaderReceiveFilter } from './fixed-header-receive-filter.js'
+export {
+  FixedSizeReceiveFilter,
+  FixedSizeReceiveFilterBase,
+  FixedSizeReceiveFilterFactory,
+  type FixedSizeReceiveFilterInit,
+} from './fixed-size-receive-filter.js'
+export {
+  type LengthFieldLength,
+  LengthFieldReceiveFilter,
+  LengthFieldReceiveFilterFactory,
+  type LengthFieldReceiveFilterInit,
+} from './length-field-receive-filter.js'
 export { ReceiveFilterBase } from './receive-filter-base.js'
 export { ReceivePipeline, type ReceivePipelineInit } from './receive-pipeline.js'
 export { StringRequestInfo } from './string-request-info.js'

@@ -1,5 +1,93 @@
 /**
  * @packageDocumentation
- * AppServer and AppSession: the socketlite server that wires listeners, sessions and receive filters together.
+ * AppServer and AppSession: the socketlite server. It listens on one or more endpoints, turns each connection into
+ * a session, splits its byte stream into requests with a receive filter (command lines by default), and emits
+ * typed events in a strict order per session. It also holds the config schema and resolution (zod, with the JSON
+ * Schema of `server.json`), idle clearing, connection limits and filters, broadcast and statistics. What users
+ * need from the layers below (close reasons, server states, errors, config and request types) is re-exported.
+ *
+ * @example
+ * ```ts
+ * import { AppServer, closeReasonName } from '@socketlite/app-server'
+ *
+ * const server = new AppServer({ config: { ip: '127.0.0.1', port: 2020 } })
+ * server.on('newSessionConnected', (session) => { session.trySend('WELCOME\r\n') })
+ * server.on('newRequestReceived', async (session, request) => {
+ *   if (request.key === 'ECHO') await session.send(`${request.body}\r\n`)
+ *   else if (request.key === 'QUIT') await session.close()
+ * })
+ * server.on('sessionClosed', (session, reason) => console.log(session.sessionId, closeReasonName(reason)))
+ * const listeners = await server.start() // [{ ip: '127.0.0.1', port: 2020, family: 'IPv4', security: 'none', mode: 'tcp' }]
+ * // ...
+ * await server.stop()
+ * ```
  */
-export {}
+
+export {
+  BinaryRequestInfo,
+  CommandLineReceiveFilterFactory,
+  StringRequestInfo,
+  UdpRequestInfo,
+} from '@socketlite/protocol'
+export {
+  type AddressFamily,
+  type CertificateConfig,
+  CloseReason,
+  type CloseReasonName,
+  ConfigError,
+  type ConfigIssue,
+  ConnectError,
+  type ConnectionFilter,
+  ConsoleLogFactory,
+  closeReasonName,
+  type EndPoint,
+  FilterState,
+  formatEndPoint,
+  InternalError,
+  InvalidArgumentError,
+  ListenError,
+  type ListenerConfig,
+  type ListenerInfo,
+  type LogFactory,
+  type Logger,
+  type LogLevel,
+  ProtocolError,
+  type ReceiveFilter,
+  type ReceiveFilterContext,
+  type ReceiveFilterFactory,
+  type ReceiveFilterFactoryLike,
+  type RequestInfo,
+  type ResolvedListenerConfig,
+  type ResolvedServerConfig,
+  type SecurityMode,
+  SendTimeoutError,
+  type ServerConfig,
+  type ServerMode,
+  ServerState,
+  ServerStateError,
+  SessionClosedError,
+  SocketError,
+  type SocketErrorCode,
+  serverConfigDefaults,
+  serverStateName,
+  silentLogFactory,
+  type TextEncoding,
+  TlsHandshakeError,
+} from '@socketlite/socket-base'
+export { AppServer } from './app-server.js'
+export type {
+  ActiveConnectOptions,
+  AppServerEvents,
+  AppServerOptions,
+  AppSessionClass,
+} from './app-server-options.js'
+export { AppSession, type AppSessionInit } from './app-session.js'
+export { parseServerConfig, resolveServerConfig } from './resolve-server-config.js'
+export { type JsonSchema, serverConfigJsonSchema } from './server-config-json-schema.js'
+export {
+  serverConfigCrossFieldSchema,
+  serverConfigFieldSchema as serverConfigSchema,
+} from './server-config-schema.js'
+export type { RejectionCause, RejectionStats, ServerStats } from './server-stats.js'
+export type { SessionHost } from './session-host.js'
+export { createTransport, type IncomingConnection, type Transport, type TransportHost } from './transport.js'

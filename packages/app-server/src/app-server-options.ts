@@ -1,0 +1,77 @@
+import type {
+  CloseReason,
+  ConnectionFilter,
+  LogFactory,
+  ReceiveFilterFactoryLike,
+  ServerConfig,
+} from '@socketlite/socket-base'
+import type { AppSession, AppSessionInit } from './app-session.js'
+
+/**
+ * A subclass of {@link AppSession} the server makes its sessions with. It must accept the
+ * {@link AppSessionInit} the server passes (declare no constructor, or pass it on to `super`).
+ */
+export type AppSessionClass<TRequest, TSession extends AppSession<TRequest>> = new (
+  init: AppSessionInit<TRequest>,
+) => TSession
+
+/** What `new AppServer(options)` takes. */
+export interface AppServerOptions<TRequest, TSession extends AppSession<TRequest>> {
+  /** The configuration (a plain JSON-able object; see `ServerConfig`). Validated at once. */
+  config: ServerConfig
+  /**
+   * Makes one receive filter per session: an object with `createFilter(session)` or a plain function.
+   * @default new CommandLineReceiveFilterFactory({ encoding: config.textEncoding })
+   */
+  receiveFilterFactory?: ReceiveFilterFactoryLike<TRequest>
+  /**
+   * The session class, a subclass of {@link AppSession} (to add state or override its hooks).
+   * @default AppSession
+   */
+  sessionClass?: AppSessionClass<TRequest, TSession>
+  /**
+   * Where the server and its sessions log; the server's logger is named after `config.name`.
+   * @default new ConsoleLogFactory()
+   */
+  logFactory?: LogFactory
+  /**
+   * Asked in order about each new connection before it becomes a session; the first that returns (or resolves)
+   * false refuses it. A filter that throws refuses it too (and is logged).
+   * @default []
+   */
+  connectionFilters?: readonly ConnectionFilter[]
+}
+
+/**
+ * The events of an {@link AppServer}. `newSessionConnected` and `newRequestReceived` listeners may return a
+ * promise: the session's next event waits for it (other sessions go on).
+ */
+export interface AppServerEvents<TRequest, TSession> {
+  /** A connection became a session; first event of each session. */
+  newSessionConnected: [session: TSession]
+  /** A request of `session`, in arrival order, after the previous one's handler settled. */
+  newRequestReceived: [session: TSession, request: TRequest]
+  /** Last event of each session, once no handler of it is still running. */
+  sessionClosed: [session: TSession, reason: CloseReason]
+  /** Listener-level trouble (e.g. `accept` failing with `EMFILE`); accepting goes on. Never thrown. */
+  error: [error: Error]
+  /** The server is listening (after `start()`). */
+  started: []
+  /** The server stopped: every session closed and every listener closed. */
+  stopped: []
+}
+
+/** Options of `server.activeConnect()`. */
+export interface ActiveConnectOptions {
+  /** Host name or address to connect to. */
+  host: string
+  /** Port to connect to. */
+  port: number
+  /**
+   * Give up connecting after this long (ms).
+   * @default config.handshakeTimeOut
+   */
+  timeout?: number
+  /** Aborts the connection attempt. */
+  signal?: AbortSignal
+}

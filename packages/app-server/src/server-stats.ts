@@ -1,0 +1,98 @@
+import { type CloseReason, type CloseReasonName, closeReasonName } from '@socketlite/socket-base'
+
+/** Why a connection was refused before it became a session (it produced no session events). */
+export type RejectionCause =
+  /** `maxConnectionNumber` sessions were open. */
+  | 'maxConnectionNumber'
+  /** `maxConnectionsPerIp` sessions were open from that address. */
+  | 'maxConnectionsPerIp'
+  /** A connection filter returned (or resolved) false. */
+  | 'connectionFilter'
+  /** User code in the accept path threw (a connection filter, the filter factory, the session constructor, `onInit`). */
+  | 'acceptError'
+  /** The connection arrived while the server was stopping. */
+  | 'notRunning'
+  /** The TLS handshake failed or timed out. */
+  | 'handshake'
+
+const rejectionCauses: readonly RejectionCause[] = [
+  'maxConnectionNumber',
+  'maxConnectionsPerIp',
+  'connectionFilter',
+  'acceptError',
+  'notRunning',
+  'handshake',
+]
+
+/** Counts of refused connections, by cause, and their `total`. */
+export type RejectionStats = Readonly<Record<RejectionCause | 'total', number>>
+
+/** What `server.getStats()` returns: a snapshot, counted since the server was constructed. */
+export interface ServerStats {
+  /** Sessions open now. */
+  readonly sessions: number
+  /** Connections that became sessions. */
+  readonly accepted: number
+  /** Connections refused before they became sessions, by cause. */
+  readonly rejected: RejectionStats
+  /** Sessions closed, by close reason name. */
+  readonly closed: Readonly<Record<CloseReasonName, number>>
+  /** Requests dispatched to `newRequestReceived`. */
+  readonly requests: number
+  /** Bytes received from peers. */
+  readonly bytesIn: number
+  /** Bytes accepted for sending by `trySend`, `send` and `broadcast`. */
+  readonly bytesOut: number
+  /** `trySend` (and `broadcast`) calls refused: session closing or closed, or no room in its queue. */
+  readonly trySendRefused: number
+  /** `send` calls that failed with `SendTimeoutError`. */
+  readonly sendTimeouts: number
+  /** Listener-level errors (e.g. `accept` failing with `EMFILE`). */
+  readonly listenerErrors: number
+}
+
+/** The mutable counters behind {@link ServerStats}; plain number fields so that counting costs nothing. */
+export class ServerCounters {
+  accepted = 0
+  requests = 0
+  bytesIn = 0
+  bytesOut = 0
+  trySendRefused = 0
+  sendTimeouts = 0
+  listenerErrors = 0
+  readonly #rejected = new Map<RejectionCause, number>()
+  readonly #closed: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0]
+
+  reject(cause: RejectionCause): void {
+    this.#rejected.set(cause, (this.#rejected.get(cause) ?? 0) + 1)
+  }
+
+  close(reason: CloseReason): void {
+    this.#closed[reason] = (this.#closed[reason] ?? 0) + 1
+  }
+
+  snapshot(sessions: number): ServerStats {
+    const rejected: Record<string, number> = { total: 0 }
+    for (const cause of rejectionCauses) {
+      const count = this.#rejected.get(cause) ?? 0
+      rejected[cause] = count
+      rejected.total = (rejected.total ?? 0) + count
+    }
+    const closed: Record<string, number> = {}
+    this.#closed.forEach((count, reason) => {
+      closed[closeReasonName(reason)] = count
+    })
+    return {
+      sessions,
+      accepted: this.accepted,
+      rejected: rejected as RejectionStats,
+      closed: closed as Record<CloseReasonName, number>,
+      requests: this.requests,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      trySendRefused: this.trySendRefused,
+      sendTimeouts: this.sendTimeouts,
+      listenerErrors: this.listenerErrors,
+    }
+  }
+}

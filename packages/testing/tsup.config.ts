@@ -8,4 +8,6 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   platform: 'node',
+  // vitest is a dev dependency here but must stay the test runner's own copy: never bundle it.
+  external: ['vitest'],
 })

@@ -1,1 +1,53 @@
-export {}
+/**
+ * @packageDocumentation
+ * Test helpers shared by the socketlite packages (private; tests only): ephemeral-port TCP servers and clients,
+ * stream readers, chunk splitters, self-signed certificates, and the `sessionCompliance` suite every socket
+ * session runs.
+ *
+ * @example
+ * ```ts
+ * import { connectTcp, listenTcp, readBytes } from '@socketlite/testing'
+ *
+ * test('echo', async () => {
+ *   const server = await listenTcp((socket) => socket.pipe(socket))
+ *   onTestFinished(() => server.close())
+ *   const client = await connectTcp(server.port)
+ *   onTestFinished(() => { client.destroy() })
+ *   client.write('ping')
+ *   expect((await readBytes(client, 4)).toString()).toBe('ping')
+ * })
+ * ```
+ */
+export {
+  makeSelfSignedCertificate,
+  type SelfSignedCertificate,
+  type SelfSignedCertificateOptions,
+} from './certificate.js'
+export { bytesDiff, type RandomChunksOptions, randomChunks, seededRandom, splitAt } from './chunks.js'
+export { readBytes, readUntilEnd } from './read.js'
+export {
+  type ComplianceCloseReasons,
+  type ComplianceFixture,
+  type ComplianceSession,
+  type ComplianceSessionInit,
+  type SessionComplianceOptions,
+  sessionCompliance,
+} from './session-compliance.js'
+export {
+  type ComplianceHandler,
+  type RecordedEvent,
+  SessionRecorder,
+  type SessionRecorderInit,
+} from './session-recorder.js'
+export { type CompliancePeer, type StreamPeerOptions, streamPeer } from './stream-peer.js'
+export {
+  type ConnectTcpOptions,
+  connectTcp,
+  type ListenTcpOptions,
+  listenTcp,
+  type TcpSocketPair,
+  type TcpSocketPairOptions,
+  type TcpTestServer,
+  tcpSocketPair,
+} from './tcp.js'
+export { type Deferred, deferred, type EventSource, waitFor, withTimeout } from './wait.js'

@@ -1,0 +1,158 @@
+import net from 'node:net'
+import { type AddressFamily, type EndPoint, InvalidArgumentError } from '@socketlite/socket-base'
+import { SocketSession, type SocketSessionInit } from './socket-session.js'
+
+/** Options of {@link AsyncSocketSession}. */
+export interface AsyncSocketSessionInit extends SocketSessionInit {
+  /**
+   * `TCP_NODELAY`: send small writes at once instead of waiting (Nagle) for more.
+   * @default true
+   */
+  noDelay?: boolean
+  /**
+   * TCP keep-alive: seconds of silence before the first probe; `0` turns keep-alive off.
+   * @default 600
+   */
+  keepAliveTime?: number
+}
+
+function familyOf(address: string, reported: string | undefined): AddressFamily {
+  if (reported === 'IPv6' || reported === 'IPv4') return reported
+  return net.isIPv6(address) ? 'IPv6' : 'IPv4'
+}
+
+function endPoint(address: string | undefined, port: number | undefined, family: string | undefined): EndPoint {
+  const text = address ?? ''
+  return Object.freeze({ address: text, port: port ?? 0, family: familyOf(text, family) })
+}
+
+/**
+ * A TCP session over a connected `net.Socket` (SuperSocket's `AsyncSocketSession`), also the base of the TLS
+ * session (a `tls.TLSSocket` is a `net.Socket`).
+ *
+ * - The socket is set to allow half-open connections (the session ends its side itself, after draining), to
+ *   `noDelay` and to keep-alive as configured.
+ * - Each `data` chunk goes to `onData` as is (Node never reuses it). The peer's FIN closes the session with
+ *   `ClientClosing` (what was queued before still goes out), an error with `SocketError`.
+ * - A batch of queued buffers is written corked, so Node hands it to the kernel as one `writev`.
+ *
+ * @example
+ * ```ts
+ * const session = new AsyncSocketSession(socket, { sendHighWaterMark: 65_536, sendLowWaterMark: 32_768, closeTimeOut: 5_000 })
+ * session.start({
+ *   onData: (data) => session.trySend(data), // echo
+ *   onDrain: () => {},
+ *   onClosed: (reason) => console.log('closed', closeReasonName(reason)),
+ * })
+ * ```
+ */
+export class AsyncSocketSession extends SocketSession {
+  readonly #socket: net.Socket
+  readonly #remoteEndPoint: EndPoint
+  readonly #localEndPoint: EndPoint
+
+  /**
+   * Wrap a connected `socket`; the session owns it from now on (do not read, write, end or destroy it yourself).
+   * A socket that is already closed gives a session that reports `onClosed(SocketError)` once started.
+   * @throws {InvalidArgumentError} invalid options (see {@link SocketSessionInit}), or `keepAliveTime` is not a
+   * finite number ≥ 0.
+   */
+  constructor(socket: net.Socket, init: AsyncSocketSessionInit) {
+    super(init)
+    const keepAliveTime = init.keepAliveTime ?? 600
+    if (typeof keepAliveTime !== 'number' || !Number.isFinite(keepAliveTime) || keepAliveTime < 0) {
+      throw new InvalidArgumentError(`keepAliveTime must be a finite number >= 0, got ${String(keepAliveTime)}`)
+    }
+    this.#socket = socket
+    this.#remoteEndPoint = endPoint(socket.remoteAddress, socket.remotePort, socket.remoteFamily)
+    this.#localEndPoint = endPoint(socket.localAddress, socket.localPort, socket.localFamily)
+    // The session ends its side itself, after draining its queue: Node must not end it on the peer's FIN.
+    socket.allowHalfOpen = true
+    socket.on('error', this.#onError)
+    socket.on('end', this.#onEnd)
+    socket.once('close', this.#onClose)
+    if (socket.closed) {
+      this.transportClosed()
+      return
+    }
+    if (socket.destroyed) return // 'close' follows
+    socket.setNoDelay(init.noDelay ?? true)
+    socket.setKeepAlive(keepAliveTime > 0, Math.round(keepAliveTime * 1_000))
+  }
+
+  /** The socket (read-only use: addresses, counters; the session owns its I/O). */
+  get socket(): net.Socket {
+    return this.#socket
+  }
+
+  /** The peer's endpoint, as it was when the session was made. */
+  get remoteEndPoint(): EndPoint {
+    return this.#remoteEndPoint
+  }
+
+  /** The local endpoint, as it was when the session was made. */
+  get localEndPoint(): EndPoint {
+    return this.#localEndPoint
+  }
+
+  /** True when the socket is a TLS socket. */
+  override get secure(): boolean {
+    return (this.#socket as { encrypted?: unknown }).encrypted === true
+  }
+
+  protected startReceiving(): void {
+    this.#socket.on('data', this.#onData)
+  }
+
+  protected pauseReceiving(): void {
+    this.#socket.pause()
+  }
+
+  protected resumeReceiving(): void {
+    this.#socket.resume()
+  }
+
+  protected writeBatch(batch: readonly Uint8Array[], done: (error?: Error | null) => void): void {
+    const socket = this.#socket
+    const last = batch.length - 1
+    if (last === 0) {
+      socket.write(batch[0] as Uint8Array, done)
+      return
+    }
+    // Corked writes leave as one writev. Cork and uncork in the same call: a socket destroyed while corked loses
+    // its write callbacks, so it must never stay corked (and the close path never waits for `done` anyway).
+    socket.cork()
+    try {
+      for (let index = 0; index < last; index += 1) socket.write(batch[index] as Uint8Array)
+      socket.write(batch[last] as Uint8Array, done)
+    } finally {
+      socket.uncork()
+    }
+  }
+
+  protected endTransport(): void {
+    this.#socket.end()
+  }
+
+  protected destroyTransport(): void {
+    this.#socket.destroy()
+  }
+
+  readonly #onData = (data: Buffer): void => {
+    this.deliver(data)
+  }
+
+  readonly #onEnd = (): void => {
+    this.peerEnded()
+  }
+
+  readonly #onError = (error: Error): void => {
+    this.transportFailed(error)
+  }
+
+  readonly #onClose = (): void => {
+    this.#socket.removeListener('data', this.#onData)
+    this.#socket.removeListener('end', this.#onEnd)
+    this.transportClosed()
+  }
+}

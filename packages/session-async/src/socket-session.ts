@@ -1,0 +1,386 @@
+import { SendingQueue } from '@socketlite/sending-queue'
+import {
+  CloseReason,
+  type EndPoint,
+  InvalidArgumentError,
+  type SocketSession as SocketSessionContract,
+  type SocketSessionHandler,
+  type SocketSessionState,
+} from '@socketlite/socket-base'
+
+/** Options every socket session takes (the send path and the close deadline). */
+export interface SocketSessionInit {
+  /**
+   * The sending queue (bytes queued + bytes handed to the transport and not yet flushed) may not grow past this:
+   * `trySend` returns false. A single payload larger than the mark is accepted into an empty queue.
+   * A positive integer (bytes).
+   */
+  sendHighWaterMark: number
+  /** `onDrain` fires once the queue, after being full, falls below this (bytes, 0 to `sendHighWaterMark`). */
+  sendLowWaterMark: number
+  /**
+   * How long `close()` may drain the queue and wait for the connection to end (ms); then the transport is
+   * destroyed. A finite number ≥ 0.
+   */
+  closeTimeOut: number
+}
+
+function noop(): void {}
+
+/**
+ * The transport-independent half of every socket session (SuperSocket's `SocketSession`): the state machine
+ * `open → closing → closed`, first-reason-wins close reasons, the send path over a {@link SendingQueue} (everything
+ * queued in one tick leaves in one batch, one batch in flight at a time), backpressure (`trySend` refuses above the
+ * high water mark, `onDrain` below the low one), and the close deadline (`closeTimeOut`).
+ *
+ * A transport extends it and implements the protected abstract methods; it reports what happens on the wire by
+ * calling {@link SocketSession.deliver}, {@link SocketSession.peerEnded}, {@link SocketSession.transportFailed}
+ * and {@link SocketSession.transportClosed}. The base calls the handler; it never calls it re-entrantly from
+ * `trySend` or `close`, and `onClosed` always comes asynchronously, exactly once.
+ */
+export abstract class SocketSession implements SocketSessionContract {
+  readonly #queue: SendingQueue
+  readonly #closeTimeOut: number
+  readonly #closed: Promise<void>
+  #resolveClosed: () => void = noop
+  #state: SocketSessionState = 'open'
+  #closeReason: CloseReason | undefined
+  #closeError: Error | undefined
+  #handler: SocketSessionHandler | undefined
+  /** `startReceiving()` was called (by `start`, or by `close` to read up to the peer's end). */
+  #receiving = false
+  /** The owner asked for a pause (`pauseReceive`). */
+  #receivePaused = false
+  #flushScheduled = false
+  /** A batch is out at the transport. */
+  #writing = false
+  /** `endTransport()` was called. */
+  #ending = false
+  /** `transportClosed()` was called: nothing more happens on the wire. */
+  #transportGone = false
+  #notified = false
+  #closeTimer: NodeJS.Timeout | undefined
+  #bytesReceived = 0
+  #bytesSent = 0
+
+  /**
+   * @throws {InvalidArgumentError} a water mark is not a valid byte count (see {@link SocketSessionInit}), or
+   * `closeTimeOut` is not a finite number ≥ 0.
+   */
+  constructor(init: SocketSessionInit) {
+    if (typeof init.closeTimeOut !== 'number' || !Number.isFinite(init.closeTimeOut) || init.closeTimeOut < 0) {
+      throw new InvalidArgumentError(`closeTimeOut must be a finite number >= 0, got ${String(init.closeTimeOut)}`)
+    }
+    this.#closeTimeOut = init.closeTimeOut
+    this.#queue = new SendingQueue({
+      highWaterMark: init.sendHighWaterMark,
+      lowWaterMark: init.sendLowWaterMark,
+      onDrain: () => this.#queueDrained(),
+    })
+    this.#closed = new Promise<void>((resolve) => {
+      this.#resolveClosed = resolve
+    })
+  }
+
+  /** The peer's endpoint. */
+  abstract get remoteEndPoint(): EndPoint
+  /** The local endpoint of the connection (for UDP: the listener's). */
+  abstract get localEndPoint(): EndPoint
+
+  /** True for TLS. */
+  get secure(): boolean {
+    return false
+  }
+
+  /** `open`, then `closing` from the first close (call, FIN, error) until the transport is gone, then `closed`. */
+  get state(): SocketSessionState {
+    return this.#state
+  }
+
+  /** The first close reason, once closing. */
+  get closeReason(): CloseReason | undefined {
+    return this.#closeReason
+  }
+
+  /**
+   * The error behind the close, if any: the transport's error (reset, write failure), or an exception a handler
+   * method threw (the session then closes with `InternalError`).
+   */
+  get closeError(): Error | undefined {
+    return this.#closeError
+  }
+
+  /** The sending queue's size: bytes accepted by `trySend` and not yet flushed by the transport. */
+  get pendingBytes(): number {
+    return this.#queue.byteLength
+  }
+
+  /** Bytes delivered to `onData`. */
+  get bytesReceived(): number {
+    return this.#bytesReceived
+  }
+
+  /** Bytes the transport reported written. */
+  get bytesSent(): number {
+    return this.#bytesSent
+  }
+
+  /**
+   * Start reading; bytes go to `handler`. When the session closed before (e.g. the peer reset the connection
+   * while the owner was deciding), `handler.onClosed` follows asynchronously.
+   * @throws {InvalidArgumentError} `start` was already called.
+   */
+  start(handler: SocketSessionHandler): void {
+    if (this.#handler !== undefined) throw new InvalidArgumentError('start() was already called')
+    this.#handler = handler
+    if (this.#state === 'closed') {
+      this.#scheduleNotify()
+      return
+    }
+    if (this.#state === 'closing' || this.#receiving) return
+    this.#receiving = true
+    this.startReceiving()
+    if (this.#receivePaused) this.pauseReceiving()
+  }
+
+  /**
+   * Queue `data` by reference (ownership passes to the session; do not modify it afterwards). False, and nothing
+   * queued, when closing, closed, or without room: room means the queue is empty or `data` fits under the high
+   * water mark. Everything queued in one tick is handed to the transport as one batch. Never throws.
+   */
+  trySend(data: Uint8Array): boolean {
+    if (this.#state !== 'open' || !(data instanceof Uint8Array)) return false
+    if (!this.#queue.enqueue(data)) return false
+    this.#scheduleFlush()
+    return true
+  }
+
+  /** Stop reading from the peer (backpressure); the transport's buffers then fill and the peer is slowed down. */
+  pauseReceive(): void {
+    this.#receivePaused = true
+    if (this.#state === 'open' && this.#receiving) this.pauseReceiving()
+  }
+
+  /** Read again after {@link SocketSession.pauseReceive}. */
+  resumeReceive(): void {
+    this.#receivePaused = false
+    if (this.#state === 'open' && this.#receiving) this.resumeReceiving()
+  }
+
+  /**
+   * Close with `reason`; the first reason wins (a close call, the peer's FIN, a transport error). No more bytes
+   * are delivered; what was queued before the call is sent, then the connection is ended; after `closeTimeOut` the
+   * transport is destroyed whatever is left. Resolves once the transport is gone, after `onClosed`.
+   * Every call returns the same promise, which never rejects.
+   */
+  close(reason: CloseReason): Promise<void> {
+    if (this.#state === 'open') {
+      this.#closeReason = reason
+      this.#beginClose()
+    }
+    return this.#closed
+  }
+
+  // ---- the transport's side -------------------------------------------------------------------------------------
+
+  /**
+   * Begin delivering received bytes through {@link SocketSession.deliver}, the peer's end through
+   * {@link SocketSession.peerEnded}. Called once, by `start()` (or by `close()` before `start()`, to read up to the
+   * peer's end; the bytes are then dropped).
+   */
+  protected abstract startReceiving(): void
+
+  /** Stop reading at the transport (owner backpressure). */
+  protected abstract pauseReceiving(): void
+
+  /** Read again. Also called when closing starts, so the peer's end is seen. */
+  protected abstract resumeReceiving(): void
+
+  /**
+   * Write `batch` (one gather write for a stream; one datagram per buffer for UDP) and call `done` once when the
+   * transport has flushed it, or with the error that stopped it. Only one batch is out at a time. The buffers may
+   * be read until `done` is called. A transport whose `done` never comes (it was destroyed) is fine: the close path
+   * does not wait for it.
+   */
+  protected abstract writeBatch(batch: readonly Uint8Array[], done: (error?: Error | null) => void): void
+
+  /**
+   * End the connection gracefully (TCP: FIN) once everything queued was written; the transport then reports
+   * {@link SocketSession.transportClosed} when it is fully gone (TCP: after the peer's end as well).
+   */
+  protected abstract endTransport(): void
+
+  /** Tear the transport down at once (close deadline, errors); it must report {@link SocketSession.transportClosed}. */
+  protected abstract destroyTransport(): void
+
+  /** The transport received `data` (a buffer it never reuses). Dropped unless the session is open and started. */
+  protected deliver(data: Buffer): void {
+    if (this.#state !== 'open') return
+    const handler = this.#handler
+    if (handler === undefined) return
+    this.#bytesReceived += data.length
+    try {
+      handler.onData(data)
+    } catch (error) {
+      this.#handlerFailed(error)
+    }
+  }
+
+  /** The peer ended its side (TCP FIN): closing with `ClientClosing` unless a reason came first. */
+  protected peerEnded(): void {
+    if (this.#state !== 'open') return
+    this.#closeReason = CloseReason.ClientClosing
+    this.#state = 'closing'
+    try {
+      this.#handler?.onEnd?.()
+    } catch (error) {
+      this.#closeError ??= toError(error)
+    }
+    this.#beginClose()
+  }
+
+  /**
+   * The transport failed (reset, write error): closing with `SocketError` unless a reason came first. Queued bytes
+   * are dropped and the transport destroyed; it reports {@link SocketSession.transportClosed} when gone.
+   */
+  protected transportFailed(error: Error): void {
+    this.#closeError ??= error
+    if (this.#state === 'open') {
+      this.#closeReason = CloseReason.SocketError
+      this.#state = 'closing'
+    }
+    if (this.#transportGone) return
+    this.#queue.clear()
+    this.destroyTransport()
+  }
+
+  /** The transport is fully gone. The session is `closed`; `onClosed` and the `close()` promise follow. Idempotent. */
+  protected transportClosed(): void {
+    if (this.#transportGone) return
+    this.#transportGone = true
+    this.#closeReason ??= CloseReason.SocketError
+    this.#state = 'closed'
+    clearTimeout(this.#closeTimer)
+    this.#closeTimer = undefined
+    this.#queue.clear()
+    this.#scheduleNotify()
+  }
+
+  // ---- internals ------------------------------------------------------------------------------------------------
+
+  #beginClose(): void {
+    this.#state = 'closing'
+    if (this.#transportGone) return
+    this.#closeTimer = setTimeout(() => this.#closeDeadline(), this.#closeTimeOut)
+    this.#closeTimer.unref()
+    // Keep reading (bytes are dropped now) so the peer's end is seen and unread bytes do not turn the close
+    // into a reset that could discard what the peer has not read yet.
+    if (this.#receiving) this.resumeReceiving()
+    else {
+      this.#receiving = true
+      this.startReceiving()
+    }
+    this.#endIfDrained()
+  }
+
+  #closeDeadline(): void {
+    this.#closeTimer = undefined
+    if (this.#transportGone) return
+    this.#queue.clear()
+    this.destroyTransport()
+  }
+
+  #endIfDrained(): void {
+    if (this.#state !== 'closing' || this.#ending || this.#transportGone) return
+    if (this.#writing || this.#flushScheduled) return
+    if (this.#queue.byteLength > 0) {
+      this.#scheduleFlush()
+      return
+    }
+    this.#ending = true
+    this.endTransport()
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled || this.#writing) return
+    this.#flushScheduled = true
+    process.nextTick(this.#flushTick)
+  }
+
+  readonly #flushTick = (): void => {
+    this.#flushScheduled = false
+    this.#flush()
+  }
+
+  #flush(): void {
+    if (this.#writing || this.#transportGone || this.#ending) return
+    const batch = this.#queue.takeBatch()
+    if (batch.length === 0) {
+      this.#endIfDrained()
+      return
+    }
+    let bytes = 0
+    for (const buffer of batch) bytes += buffer.byteLength
+    this.#writing = true
+    let synchronous = true
+    let called = false
+    this.writeBatch(batch, (error) => {
+      if (called) return
+      called = true
+      this.#batchDone(bytes, error, synchronous)
+    })
+    synchronous = false
+  }
+
+  #batchDone(bytes: number, error: Error | null | undefined, synchronous: boolean): void {
+    this.#writing = false
+    if (this.#transportGone) return
+    if (error) {
+      this.transportFailed(error)
+      return
+    }
+    this.#bytesSent += bytes
+    // May call onDrain (the owner may queue more from it: #writing is already false).
+    this.#queue.complete(bytes)
+    if (this.#queue.pendingByteLength > 0) {
+      // Everything queued while the batch was out leaves as the next batch; never recurse from a synchronous done.
+      if (synchronous) this.#scheduleFlush()
+      else this.#flush()
+    } else this.#endIfDrained()
+  }
+
+  #queueDrained(): void {
+    if (this.#state !== 'open') return
+    try {
+      this.#handler?.onDrain()
+    } catch (error) {
+      this.#handlerFailed(error)
+    }
+  }
+
+  #handlerFailed(error: unknown): void {
+    this.#closeError ??= toError(error)
+    void this.close(CloseReason.InternalError)
+  }
+
+  #scheduleNotify(): void {
+    process.nextTick(() => this.#notifyClosed())
+  }
+
+  #notifyClosed(): void {
+    const handler = this.#handler
+    if (handler !== undefined && !this.#notified) {
+      this.#notified = true
+      try {
+        handler.onClosed(this.#closeReason ?? CloseReason.Unknown)
+      } catch (error) {
+        this.#closeError ??= toError(error)
+      }
+    }
+    this.#resolveClosed()
+  }
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value))
+}

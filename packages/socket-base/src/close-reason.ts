@@ -45,5 +45,6 @@ const closeReasonNames: readonly CloseReasonName[] = [
  * A value that is not a close reason gives `'Unknown'`.
  */
 export function closeReasonName(reason: number): CloseReasonName {
-  return closeReasonNames[reason] ?? 'Unknown'
+  // Only integer indexes: a string such as 'length' from untyped code must not reach the array's own properties.
+  return (Number.isInteger(reason) && closeReasonNames[reason]) || 'Unknown'
 }

@@ -66,6 +66,9 @@ export interface ConfigIssue {
 
 /** Invalid configuration. Lists every problem at once in {@link ConfigError.issues}. Code `ERR_INVALID_CONFIG`. */
 export class ConfigError extends SocketError {
+  /** This class's code(s), so that a union of error classes narrows on `code`. */
+  declare readonly code: 'ERR_INVALID_CONFIG'
+
   /** Every problem found, one per bad field. */
   readonly issues: readonly ConfigIssue[]
 
@@ -79,6 +82,9 @@ export class ConfigError extends SocketError {
 
 /** A method was called with an argument it cannot accept (a programming error). Code `ERR_INVALID_ARGUMENT`. */
 export class InvalidArgumentError extends SocketError {
+  /** This class's code(s), so that a union of error classes narrows on `code`. */
+  declare readonly code: 'ERR_INVALID_ARGUMENT'
+
   constructor(message: string, options?: SocketErrorOptions) {
     super('ERR_INVALID_ARGUMENT', message, options)
     this.name = 'InvalidArgumentError'
@@ -87,6 +93,9 @@ export class InvalidArgumentError extends SocketError {
 
 /** A server method was called in a state that does not allow it (e.g. `start()` while running). Code `ERR_SERVER_STATE`. */
 export class ServerStateError extends SocketError {
+  /** This class's code(s), so that a union of error classes narrows on `code`. */
+  declare readonly code: 'ERR_SERVER_STATE'
+
   constructor(message: string, options?: SocketErrorOptions) {
     super('ERR_SERVER_STATE', message, options)
     this.name = 'ServerStateError'
@@ -95,6 +104,9 @@ export class ServerStateError extends SocketError {
 
 /** An endpoint could not be bound. `cause` is the system error (`EADDRINUSE`, `EACCES`, ...). Code `ERR_LISTEN_FAILED`. */
 export class ListenError extends SocketError {
+  /** This class's code(s), so that a union of error classes narrows on `code`. */
+  declare readonly code: 'ERR_LISTEN_FAILED'
+
   constructor(message: string, options?: SocketErrorOptions) {
     super('ERR_LISTEN_FAILED', message, options)
     this.name = 'ListenError'
@@ -103,6 +115,9 @@ export class ListenError extends SocketError {
 
 /** An outbound connection (`activeConnect`) failed or was refused. Code `ERR_CONNECT_FAILED` or `ERR_CONNECTION_REFUSED`. */
 export class ConnectError extends SocketError {
+  /** This class's code(s), so that a union of error classes narrows on `code`. */
+  declare readonly code: 'ERR_CONNECT_FAILED' | 'ERR_CONNECTION_REFUSED'
+
   constructor(
     message: string,
     options?: SocketErrorOptions & { code?: 'ERR_CONNECT_FAILED' | 'ERR_CONNECTION_REFUSED' },
@@ -114,6 +129,9 @@ export class ConnectError extends SocketError {
 
 /** The session is closing or closed; nothing more can be sent. Code `ERR_SESSION_CLOSED`. */
 export class SessionClosedError extends SocketError {
+  /** This class's code(s), so that a union of error classes narrows on `code`. */
+  declare readonly code: 'ERR_SESSION_CLOSED'
+
   constructor(message = 'The session is closed', options?: SocketErrorOptions) {
     super('ERR_SESSION_CLOSED', message, options)
     this.name = 'SessionClosedError'
@@ -122,6 +140,9 @@ export class SessionClosedError extends SocketError {
 
 /** `send()` found no room in the sending queue within `sendTimeOut`; the session stays open. Code `ERR_SEND_TIMEOUT`. */
 export class SendTimeoutError extends SocketError {
+  /** This class's code(s), so that a union of error classes narrows on `code`. */
+  declare readonly code: 'ERR_SEND_TIMEOUT'
+
   constructor(message = 'No room in the sending queue within sendTimeOut', options?: SocketErrorOptions) {
     super('ERR_SEND_TIMEOUT', message, options)
     this.name = 'SendTimeoutError'
@@ -130,6 +151,9 @@ export class SendTimeoutError extends SocketError {
 
 /** A payload was refused because the queue has no room for it. Code `ERR_QUEUE_FULL`. */
 export class QueueFullError extends SocketError {
+  /** This class's code(s), so that a union of error classes narrows on `code`. */
+  declare readonly code: 'ERR_QUEUE_FULL'
+
   constructor(message = 'The sending queue is full', options?: SocketErrorOptions) {
     super('ERR_QUEUE_FULL', message, options)
     this.name = 'QueueFullError'
@@ -138,6 +162,9 @@ export class QueueFullError extends SocketError {
 
 /** A UDP payload is larger than one datagram can carry. Code `ERR_DATAGRAM_TOO_LARGE`. */
 export class DatagramTooLargeError extends SocketError {
+  /** This class's code(s), so that a union of error classes narrows on `code`. */
+  declare readonly code: 'ERR_DATAGRAM_TOO_LARGE'
+
   constructor(message: string, options?: SocketErrorOptions) {
     super('ERR_DATAGRAM_TOO_LARGE', message, options)
     this.name = 'DatagramTooLargeError'
@@ -149,6 +176,9 @@ export class DatagramTooLargeError extends SocketError {
  * `ERR_REQUEST_TOO_LARGE` for a frame over `maxRequestLength`. The session closes with `ProtocolError`.
  */
 export class ProtocolError extends SocketError {
+  /** This class's code(s), so that a union of error classes narrows on `code`. */
+  declare readonly code: 'ERR_PROTOCOL' | 'ERR_REQUEST_TOO_LARGE'
+
   constructor(message: string, options?: SocketErrorOptions & { code?: 'ERR_PROTOCOL' | 'ERR_REQUEST_TOO_LARGE' }) {
     super(options?.code ?? 'ERR_PROTOCOL', message, options)
     this.name = 'ProtocolError'
@@ -157,6 +187,9 @@ export class ProtocolError extends SocketError {
 
 /** A TLS handshake failed or timed out. Code `ERR_TLS_HANDSHAKE`. */
 export class TlsHandshakeError extends SocketError {
+  /** This class's code(s), so that a union of error classes narrows on `code`. */
+  declare readonly code: 'ERR_TLS_HANDSHAKE'
+
   constructor(message: string, options?: SocketErrorOptions) {
     super('ERR_TLS_HANDSHAKE', message, options)
     this.name = 'TlsHandshakeError'
@@ -165,6 +198,9 @@ export class TlsHandshakeError extends SocketError {
 
 /** A pool at its maximum size had no free item. Code `ERR_POOL_EXHAUSTED`. */
 export class PoolExhaustedError extends SocketError {
+  /** This class's code(s), so that a union of error classes narrows on `code`. */
+  declare readonly code: 'ERR_POOL_EXHAUSTED'
+
   constructor(message: string, options?: SocketErrorOptions) {
     super('ERR_POOL_EXHAUSTED', message, options)
     this.name = 'PoolExhaustedError'
@@ -173,6 +209,9 @@ export class PoolExhaustedError extends SocketError {
 
 /** A bug of socketlite: please report it. Code `ERR_INTERNAL`. */
 export class InternalError extends SocketError {
+  /** This class's code(s), so that a union of error classes narrows on `code`. */
+  declare readonly code: 'ERR_INTERNAL'
+
   constructor(message: string, options?: SocketErrorOptions) {
     super('ERR_INTERNAL', message, options)
     this.name = 'InternalError'

@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from './errors.js'
+
 /** Log levels, lowest first. `silent` turns a logger off. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
 
@@ -108,8 +110,16 @@ export class ConsoleLogFactory implements LogFactory {
   readonly #rank: number
   readonly #console: ConsoleLike
 
+  /** @throws {InvalidArgumentError} `level` is not one of the {@link LogLevel} names. */
   constructor(init: ConsoleLogFactoryInit = {}) {
-    this.#rank = levelRank[init.level ?? 'info']
+    const level = init.level ?? 'info'
+    if (!Object.hasOwn(levelRank, level)) {
+      // An unknown level (e.g. 'warning' from a JSON config) would otherwise silently log everything.
+      throw new InvalidArgumentError(
+        `Unknown log level ${JSON.stringify(level)}; use debug, info, warn, error or silent`,
+      )
+    }
+    this.#rank = levelRank[level]
     this.#console = init.console ?? (globalThis as unknown as { console: ConsoleLike }).console
   }
 

@@ -34,7 +34,7 @@ interface LoadClientResult {
   errors: number
 }
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 1.5)
+const seconds = Number(process.env.BENCH_SECONDS ?? 1)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const depth = Number(process.env.BENCH_DEPTH ?? 16)

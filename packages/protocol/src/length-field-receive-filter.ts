@@ -1,7 +1,7 @@
 import { InvalidArgumentError, ProtocolError, type ReceiveFilterFactory } from '@socketlite/socket-base'
 import { BinaryRequestInfo } from './binary-request-info.js'
 import { FixedHeaderReceiveFilter } from './fixed-header-receive-filter.js'
-import { checkInteger } from './internal.js'
+import { checkInteger, emptyBuffer } from './internal.js'
 
 /** Width in bytes of a length field. */
 export type LengthFieldLength = 1 | 2 | 3 | 4 | 8
@@ -105,8 +105,10 @@ export class LengthFieldReceiveFilter extends FixedHeaderReceiveFilter<BinaryReq
 
   protected resolveRequestInfo(header: Buffer, body: Buffer): BinaryRequestInfo {
     const strip = this.initialBytesToStrip
-    if (strip <= header.length) return new BinaryRequestInfo('', body, header.subarray(strip))
-    return new BinaryRequestInfo('', body.subarray(strip - header.length), header.subarray(header.length))
+    if (strip === 0) return new BinaryRequestInfo('', body, header)
+    if (strip < header.length) return new BinaryRequestInfo('', body, header.subarray(strip))
+    const rest = strip === header.length ? body : body.subarray(strip - header.length)
+    return new BinaryRequestInfo('', rest, emptyBuffer)
   }
 
   #readLengthField(header: Buffer): number {

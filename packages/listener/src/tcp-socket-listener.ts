@@ -148,6 +148,11 @@ export class TcpSocketListener extends EventEmitter<TcpSocketListenerEvents> {
     server?.close()
   }
 
+  /** `await using listener = ...` support: calls {@link TcpSocketListener.stop}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop()
+  }
+
   #accept(socket: net.Socket): void {
     socket.on('error', ignoreError)
     try {

@@ -188,6 +188,11 @@ export class UdpSocketListener extends EventEmitter<UdpSocketListenerEvents> {
     if (socket !== undefined) await new Promise<void>((resolve) => socket.close(() => resolve()))
   }
 
+  /** `await using listener = ...` support: calls {@link UdpSocketListener.stop}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop()
+  }
+
   /**
    * Send `data` as one datagram to `remote`. `data` must not be modified until `callback` runs.
    * Failures arrive through `callback` (or, without one, as an `error` event), never thrown: a payload over

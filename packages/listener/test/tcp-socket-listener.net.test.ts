@@ -183,6 +183,13 @@ describe('TcpSocketListener', () => {
     expect(socket.destroyed).toBe(true)
   })
 
+  test('Symbol.asyncDispose stops the listener', async () => {
+    const under = listener({ ip: '127.0.0.1', port: 0 })
+    await under.start()
+    await under[Symbol.asyncDispose]()
+    expect(under.listening).toBe(false)
+  })
+
   test('rejects invalid options with InvalidArgumentError', () => {
     for (const init of [
       { ip: '127.0.0.1', port: -1 },

@@ -98,6 +98,13 @@ describe('UdpSocketListener', () => {
     expect(((await received) as [Buffer])[0].toString()).toBe('again')
   })
 
+  test('Symbol.asyncDispose stops the listener', async () => {
+    const under = listener({ ip: '127.0.0.1', port: 0 })
+    await under.start()
+    await under[Symbol.asyncDispose]()
+    expect(under.listening).toBe(false)
+  })
+
   test('send reports a datagram over the limit and a listener that is not bound, without throwing', async () => {
     const under = listener({ ip: '127.0.0.1', port: 0 })
     const remote: EndPoint = { address: '127.0.0.1', port: 9, family: 'IPv4' }

@@ -7,7 +7,7 @@ import {
 import { BasicRequestInfoParser, type RequestInfoParser } from './basic-request-info-parser.js'
 import { BinaryRequestInfo } from './binary-request-info.js'
 import { FrameAccumulator } from './frame-accumulator.js'
-import { checkEncoding, indexOfWithin, markBytes, requestTooLarge } from './internal.js'
+import { checkEncoding, indexOfWithin, markBytes, requestTooLarge, snapshot } from './internal.js'
 import { ReceiveFilterBase } from './receive-filter-base.js'
 import type { StringRequestInfo } from './string-request-info.js'
 
@@ -132,7 +132,7 @@ export class BeginEndMarkReceiveFilterFactory implements ReceiveFilterFactory<Bi
   /** @throws {InvalidArgumentError} an empty mark or an unknown encoding. */
   constructor(init: BeginEndMarkReceiveFilterInit) {
     new BeginEndMarkReceiveFilter(init)
-    this.#init = { ...init }
+    this.#init = snapshot(init)
   }
 
   /** A new filter with this factory's options. */
@@ -179,7 +179,7 @@ export class StringBeginEndMarkReceiveFilterFactory implements ReceiveFilterFact
   /** @throws {InvalidArgumentError} an empty mark or an unknown encoding. */
   constructor(init: StringBeginEndMarkReceiveFilterInit) {
     new StringBeginEndMarkReceiveFilter(init)
-    this.#init = { ...init }
+    this.#init = snapshot(init)
   }
 
   /** A new filter with this factory's options. */

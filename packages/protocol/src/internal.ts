@@ -49,3 +49,10 @@ export function indexOfWithin(data: Buffer, needle: Buffer | number, start: numb
   const size = typeof needle === 'number' ? 1 : needle.length
   return index + size <= end ? index : -1
 }
+
+/** A copy of an options object whose byte-array values are copied too, so later changes by the caller do not leak. */
+export function snapshot<T extends object>(init: T): T {
+  const copy = { ...init } as Record<string, unknown>
+  for (const [key, value] of Object.entries(copy)) if (value instanceof Uint8Array) copy[key] = Uint8Array.from(value)
+  return copy as T
+}

@@ -2,7 +2,7 @@ import type { ReceiveFilterContext, ReceiveFilterFactory, TextEncoding } from '@
 import { BasicRequestInfoParser, type RequestInfoParser } from './basic-request-info-parser.js'
 import { BinaryRequestInfo } from './binary-request-info.js'
 import { FrameAccumulator } from './frame-accumulator.js'
-import { checkEncoding, indexOfWithin, markBytes, requestTooLarge } from './internal.js'
+import { checkEncoding, indexOfWithin, markBytes, requestTooLarge, snapshot } from './internal.js'
 import { ReceiveFilterBase } from './receive-filter-base.js'
 import type { StringRequestInfo } from './string-request-info.js'
 
@@ -128,7 +128,7 @@ export class TerminatorReceiveFilterFactory implements ReceiveFilterFactory<Stri
   /** @throws {InvalidArgumentError} invalid options (checked here, not per session). */
   constructor(init: TerminatorReceiveFilterInit) {
     new TerminatorReceiveFilter(init)
-    this.#init = { ...init }
+    this.#init = snapshot(init)
   }
 
   /** A new filter with this factory's options. */
@@ -154,7 +154,7 @@ export class BinaryTerminatorReceiveFilterFactory implements ReceiveFilterFactor
   /** @throws {InvalidArgumentError} invalid options. */
   constructor(init: TerminatorReceiveFilterBaseInit) {
     new BinaryTerminatorReceiveFilter(init)
-    this.#init = { ...init }
+    this.#init = snapshot(init)
   }
 
   /** A new filter with this factory's options. */

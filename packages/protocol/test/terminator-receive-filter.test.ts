@@ -164,3 +164,10 @@ describe('TerminatorReceiveFilter', () => {
     expect(result.buffered).toBe(rest.length)
   })
 })
+
+test('a factory is not affected by later changes to the terminator array it was given', () => {
+  const terminator = Uint8Array.of(0x0a)
+  const factory = new BinaryTerminatorReceiveFilterFactory({ terminator })
+  terminator[0] = 0x7c
+  expect([...factory.createFilter().terminator]).toEqual([0x0a])
+})

@@ -195,6 +195,14 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
   }
 
   /**
+   * True while reading from the peer is paused for backpressure: the sending queue is full, or unparsed bytes pile
+   * up behind a slow asynchronous handler. Reading resumes below the low water mark.
+   */
+  get receivePaused(): boolean {
+    return this.#paused !== 0
+  }
+
+  /**
    * Queue `data` for sending: a string is encoded with `textEncoding` (nothing is appended), a `Uint8Array` is
    * copied. Returns false, queuing nothing, when the session is closing or closed, when `send()` calls are waiting,
    * or when there is no room (the payload must fit under `sendHighWaterMark`, unless the queue is empty). Never

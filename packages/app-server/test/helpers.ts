@@ -11,19 +11,28 @@ import {
   silentLogFactory,
 } from '../src/index.js'
 
-/** A started server on 127.0.0.1 port 0, stopped when the test finishes. */
+/** Options of {@link startServer}: the server's, with every config field optional. */
+export type TestServerOptions<
+  TRequest = StringRequestInfo,
+  TSession extends AppSession<TRequest> = AppSession<TRequest>,
+> = Omit<AppServerOptions<TRequest, TSession>, 'config'> & { config?: Partial<ServerConfig> }
+
+/**
+ * A started server, stopped when the test finishes. Without `listeners` it listens on 127.0.0.1 port 0; logs are
+ * silent unless a `logFactory` is given.
+ */
 export async function startServer<
   TRequest = StringRequestInfo,
   TSession extends AppSession<TRequest> = AppSession<TRequest>,
 >(
-  options: Omit<AppServerOptions<TRequest, TSession>, 'config'> & { config?: Partial<ServerConfig> } = {},
+  options: TestServerOptions<TRequest, TSession> = {},
   setup?: (server: AppServer<TRequest, TSession>) => void,
 ): Promise<{ server: AppServer<TRequest, TSession>; port: number }> {
-  const { config, ...rest } = options
+  const { config = {}, ...rest } = options
   const server = new AppServer<TRequest, TSession>({
     logFactory: silentLogFactory,
     ...rest,
-    config: { ip: '127.0.0.1', port: 0, ...config } as ServerConfig,
+    config: (config.listeners === undefined ? { ip: '127.0.0.1', port: 0, ...config } : config) as ServerConfig,
   })
   setup?.(server)
   const [listener] = await server.start()
@@ -168,4 +177,27 @@ export function logged(logs: RecordingLogFactory, match: (record: LogRecord) => 
     }
     logs.on('record', listener)
   })
+}
+
+/**
+ * Queue bytes on `session` until the kernel buffers towards a client that does not read are full and the session's
+ * own queue is at its high water mark (bounded: at most `rounds` event-loop turns). Returns the bytes queued.
+ */
+export async function saturate(
+  session: { trySend(data: Uint8Array): boolean; readonly pendingSendBytes: number },
+  chunkSize = 16_384,
+  rounds = 5_000,
+): Promise<number> {
+  const chunk = Buffer.alloc(chunkSize, 0x2e)
+  let queued = 0
+  for (let round = 0; round < rounds; round++) {
+    while (session.trySend(chunk)) queued += chunkSize
+    await new Promise((resolve) => setImmediate(resolve))
+    // A write the kernel took whole has completed by now; bytes still pending mean its buffers are full.
+    if (session.pendingSendBytes > 0) {
+      while (session.trySend(chunk)) queued += chunkSize
+      return queued
+    }
+  }
+  throw new Error(`saturate: the peer's buffers did not fill in ${rounds} rounds`)
 }

@@ -1,0 +1,176 @@
+import { describe, expect, test } from 'vitest'
+import { AppSession, type ConnectionFilter, type EndPoint } from '../src/index.js'
+import {
+  connect,
+  LineReader,
+  logged,
+  next,
+  RecordingLogFactory,
+  startServer,
+  type TestServerOptions,
+} from './helpers.js'
+
+async function refusedAtOnce(port: number, host = '127.0.0.1'): Promise<void> {
+  const client = await connect(port, host)
+  const chunks: Buffer[] = []
+  client.on('data', (chunk: Buffer) => chunks.push(chunk))
+  await next(client, 'close')
+  expect(Buffer.concat(chunks).length).toBe(0)
+}
+
+describe('connection limits', () => {
+  test('maxConnectionNumber: the extra connection is closed at once, with no session events, and counted', async () => {
+    const events: string[] = []
+    const { server, port } = await startServer({ config: { maxConnectionNumber: 2 } }, (server) => {
+      server.on('newSessionConnected', (session) => {
+        events.push('connected')
+        session.trySend('WELCOME\r\n')
+      })
+      server.on('sessionClosed', () => events.push('closed'))
+    })
+    const first = new LineReader(await connect(port))
+    const second = await connect(port)
+    const secondLines = new LineReader(second)
+    expect(await first.next()).toBe('WELCOME')
+    expect(await secondLines.next()).toBe('WELCOME')
+    await refusedAtOnce(port)
+    expect(events).toEqual(['connected', 'connected'])
+    expect(server.getStats().rejected).toMatchObject({ maxConnectionNumber: 1, total: 1 })
+    // A slot frees up when a session closes.
+    const closed = next(server, 'sessionClosed')
+    second.end()
+    await closed
+    const third = new LineReader(await connect(port))
+    expect(await third.next()).toBe('WELCOME')
+    expect(server.getStats().accepted).toBe(3)
+  })
+
+  test('maxConnectionsPerIp counts per remote address', async () => {
+    const { server } = await startServer(
+      {
+        config: {
+          listeners: [
+            { ip: '127.0.0.1', port: 0 },
+            { ip: '::1', port: 0 },
+          ],
+          maxConnectionsPerIp: 1,
+        },
+      },
+      (server) => server.on('newSessionConnected', (session) => session.trySend('WELCOME\r\n')),
+    )
+    const [v4, v6] = server.endpoints
+    const first = new LineReader(await connect(v4?.port ?? 0))
+    expect(await first.next()).toBe('WELCOME')
+    await refusedAtOnce(v4?.port ?? 0)
+    const other = new LineReader(await connect(v6?.port ?? 0, '::1'))
+    expect(await other.next()).toBe('WELCOME')
+    expect(server.getStats().rejected.maxConnectionsPerIp).toBe(1)
+    expect(server.sessionCount).toBe(2)
+  })
+})
+
+describe('connection filters', () => {
+  const allowAll: ConnectionFilter = { name: 'allow', allowConnect: () => true }
+
+  test('a synchronous or asynchronous false refuses; the filters see the remote endpoint', async () => {
+    const seen: EndPoint[] = []
+    let verdict = true
+    const logs = new RecordingLogFactory()
+    const { server, port } = await startServer(
+      {
+        logFactory: logs,
+        connectionFilters: [
+          allowAll,
+          {
+            name: 'recorder',
+            allowConnect: (remote) => {
+              seen.push(remote)
+              return verdict
+            },
+          },
+          { name: 'async', allowConnect: async () => verdict },
+        ],
+      },
+      (server) => server.on('newSessionConnected', (session) => session.trySend('WELCOME\r\n')),
+    )
+    const allowed = await connect(port)
+    expect(await new LineReader(allowed).next()).toBe('WELCOME')
+    expect(seen[0]).toEqual({ address: '127.0.0.1', port: allowed.localPort, family: 'IPv4' })
+    verdict = false
+    await refusedAtOnce(port)
+    expect(server.getStats().rejected.connectionFilter).toBe(1)
+    expect(logs.at('info').some((record) => record.fields?.filter === 'recorder')).toBe(true)
+  })
+
+  test('an async filter that says no refuses too', async () => {
+    const { server, port } = await startServer({
+      connectionFilters: [{ name: 'no', allowConnect: () => Promise.resolve(false) }],
+    })
+    let connected = 0
+    server.on('newSessionConnected', () => connected++)
+    await refusedAtOnce(port)
+    expect(connected).toBe(0)
+    expect(server.getStats().rejected.connectionFilter).toBe(1)
+  })
+})
+
+describe('user code that throws in the accept path refuses that connection and is logged (B17)', () => {
+  const cases: Record<string, (logs: RecordingLogFactory) => TestServerOptions> = {
+    'a connection filter': (logFactory) => ({
+      logFactory,
+      connectionFilters: [
+        {
+          name: 'broken',
+          allowConnect: () => {
+            throw new Error('filter broke')
+          },
+        },
+      ],
+    }),
+    'an async connection filter': (logFactory) => ({
+      logFactory,
+      connectionFilters: [{ name: 'broken', allowConnect: () => Promise.reject(new Error('filter broke')) }],
+    }),
+    'the receive filter factory': (logFactory) => ({
+      logFactory,
+      receiveFilterFactory: () => {
+        throw new Error('factory broke')
+      },
+    }),
+    'the session constructor': (logFactory) => ({
+      logFactory,
+      sessionClass: class extends AppSession {
+        constructor(init: ConstructorParameters<typeof AppSession>[0]) {
+          super(init)
+          throw new Error('constructor broke')
+        }
+      },
+    }),
+    onInit: (logFactory) => ({
+      logFactory,
+      sessionClass: class extends AppSession {
+        override onInit(): void {
+          throw new Error('onInit broke')
+        }
+      },
+    }),
+  }
+
+  for (const [where, options] of Object.entries(cases)) {
+    test(where, async () => {
+      const logs = new RecordingLogFactory()
+      const { server, port } = await startServer(options(logs))
+      let events = 0
+      server.on('newSessionConnected', () => events++)
+      server.on('sessionClosed', () => events++)
+      await refusedAtOnce(port)
+      const record = await logged(logs, (entry) => entry.level === 'error')
+      expect((record.fields?.err as Error | undefined)?.message).toMatch(/broke/)
+      expect(events).toBe(0)
+      expect(server.getStats().rejected).toMatchObject({ acceptError: 1, total: 1 })
+      expect(server.sessionCount).toBe(0)
+      // The server keeps serving: the limit slot was given back.
+      expect(server.getStats().sessions).toBe(0)
+    })
+  }
+})

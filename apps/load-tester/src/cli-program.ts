@@ -111,17 +111,15 @@ export function createProgram(): Command {
       'connect + TLS handshake timeout (default: --timeout)',
       parser((text) => parseDuration(text, 'connect-timeout')),
     )
-    .option(
-      '-d, --duration <time>',
-      'measured time: 10s, 500ms, 1m',
-      parser((text) => parseDuration(text, 'duration')),
-      loadDefaults.duration,
+    .addOption(
+      new Option('-d, --duration <time>', 'measured time: 10s, 500ms, 1m')
+        .argParser(parser((text) => parseDuration(text, 'duration')))
+        .default(loadDefaults.duration, '10s'),
     )
-    .option(
-      '--warmup <time>',
-      'load applied before measuring (not counted)',
-      parser((text) => parseDuration(text, 'warmup')),
-      0,
+    .addOption(
+      new Option('--warmup <time>', 'load applied before measuring (not counted)')
+        .argParser(parser((text) => parseDuration(text, 'warmup')))
+        .default(0, '0s'),
     )
     .option(
       '-p, --pipeline <depth>',
@@ -197,11 +195,10 @@ export function createProgram(): Command {
     .option('--insecure', 'TLS: do not verify the server certificate (self-signed test servers)', false)
     .option('--ca <file>', 'TLS: trust this CA certificate (PEM) instead of the system store')
     .option('--servername <name>', 'TLS: server name for SNI and the certificate check (default: the target host)')
-    .option(
-      '--timeout <time>',
-      'per-message timeout, counted as timeout errors',
-      parser((text) => parseDuration(text, 'timeout')),
-      loadDefaults.timeout,
+    .addOption(
+      new Option('--timeout <time>', 'per-message timeout, counted as timeout errors')
+        .argParser(parser((text) => parseDuration(text, 'timeout')))
+        .default(loadDefaults.timeout, '5s'),
     )
     .option('--workers <n>', 'worker threads sharing the connections', positiveInteger('workers'), loadDefaults.workers)
     .option('--json', 'print one JSON report object on stdout, nothing else', false)

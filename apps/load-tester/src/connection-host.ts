@@ -58,3 +58,14 @@ export interface EngineConnection {
   /** Closes politely and resolves once closed (bounded by a short grace period). */
   close(): Promise<void>
 }
+
+/**
+ * The smallest power of two at or above `value` (ring buffer capacities).
+ *
+ * @param value - a positive number
+ */
+export function nextPowerOfTwo(value: number): number {
+  let power = 1
+  while (power < value) power *= 2
+  return power
+}

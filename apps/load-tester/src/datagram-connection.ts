@@ -1,6 +1,6 @@
 import dgram from 'node:dgram'
-import type { ConnectionHost, EngineConnection } from './connection-host.js'
-import { describe } from './stream-connection.js'
+import { type ConnectionHost, type EngineConnection, nextPowerOfTwo } from './connection-host.js'
+import { describeError } from './error-kinds.js'
 
 /**
  * One UDP "connection": a connected datagram socket of its own (its own source port, so a server that keeps a
@@ -58,7 +58,7 @@ export class DatagramConnection implements EngineConnection {
     socket.on('error', (error) => {
       if (socket !== this.#socket || this.#host.stopping) return
       const code = (error as NodeJS.ErrnoException).code
-      this.#host.countError(code === 'ECONNREFUSED' ? 'connect' : 'other', describe(error))
+      this.#host.countError(code === 'ECONNREFUSED' ? 'connect' : 'other', describeError(error))
       if (!this.#up) {
         this.#socket = undefined
         socket.close()
@@ -189,10 +189,4 @@ export class DatagramConnection implements EngineConnection {
     if (socket === undefined) return Promise.resolve()
     return new Promise((resolve) => socket.close(() => resolve()))
   }
-}
-
-function nextPowerOfTwo(value: number): number {
-  let power = 1
-  while (power < value) power *= 2
-  return power
 }

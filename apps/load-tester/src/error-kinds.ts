@@ -52,3 +52,13 @@ export function classifyError(error: unknown, connected: boolean): ErrorKind {
 export function errorKindLabel(kind: ErrorKind): string {
   return kind === 'closedByServer' ? 'closed-by-server' : kind
 }
+
+/**
+ * An error's message, prefixed with its code (`ECONNREFUSED: …`) when the message does not already name it.
+ *
+ * @param error - a socket error
+ */
+export function describeError(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code
+  return code !== undefined && !error.message.includes(code) ? `${code}: ${error.message}` : error.message
+}

@@ -179,9 +179,14 @@ export class LoadEngine implements ConnectionHost {
   }
 
   #measure(): void {
+    // connect errors of the connect phase stay in the report; everything else starts from zero
+    const connectErrors = this.counters.errors.connect
     this.counters.reset()
+    this.counters.errors.connect = connectErrors
     this.#errorTotal = 0
-    for (const key of Object.keys(this.#firstErrors)) delete this.#firstErrors[key as ErrorKind]
+    for (const key of Object.keys(this.#firstErrors)) {
+      if (key !== 'connect') delete this.#firstErrors[key as ErrorKind]
+    }
     this.recorder.clear()
     this.#interval.reset()
     this.#total.reset()

@@ -1,7 +1,7 @@
 import net from 'node:net'
 import tls from 'node:tls'
-import type { ConnectionHost, EngineConnection } from './connection-host.js'
-import { classifyError, type ErrorKind } from './error-kinds.js'
+import { type ConnectionHost, type EngineConnection, nextPowerOfTwo } from './connection-host.js'
+import { classifyError, describeError, type ErrorKind } from './error-kinds.js'
 
 /** A socket in the open model is not written to while this many bytes wait in its send buffer. */
 const maxQueuedBytes = 1024 * 1024
@@ -87,7 +87,7 @@ export class StreamConnection implements EngineConnection {
     }
     this.#socket = socket
     socket.on('error', (error) => {
-      if (socket === this.#socket) this.#lose(classifyError(error, this.#up), describe(error))
+      if (socket === this.#socket) this.#lose(classifyError(error, this.#up), describeError(error))
     })
     socket.on('end', () => {
       if (socket === this.#socket) this.#lose('closedByServer', 'the server closed the connection')
@@ -297,16 +297,4 @@ export class StreamConnection implements EngineConnection {
       socket.end()
     })
   }
-}
-
-/** An error's message, prefixed with its code when the message lacks it. */
-export function describe(error: Error): string {
-  const code = (error as NodeJS.ErrnoException).code
-  return code !== undefined && !error.message.includes(code) ? `${code}: ${error.message}` : error.message
-}
-
-function nextPowerOfTwo(value: number): number {
-  let power = 1
-  while (power < value) power *= 2
-  return power
 }

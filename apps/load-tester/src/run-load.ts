@@ -274,7 +274,9 @@ class Coordinator {
     this.#onProgress({
       phase: this.#phase,
       elapsedMs:
-        this.#phase === 'running' ? Math.min(this.#options.duration, performance.now() - this.#measureStart) : 0,
+        this.#measureStart > 0 && (this.#phase === 'running' || this.#phase === 'done')
+          ? Math.min(this.#options.duration, performance.now() - this.#measureStart)
+          : 0,
       durationMs: this.#options.duration,
       messagesPerSecond: this.#lastRate,
       p99Ms: this.#live.totalCount === 0 ? 0 : this.#live.getValueAtPercentile(99) / 1000,

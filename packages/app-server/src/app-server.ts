@@ -25,6 +25,7 @@ import type { ActiveConnectOptions, AppServerEvents, AppServerOptions, AppSessio
 import { AppSession, type SessionInternals, sessionInternals } from './app-session.js'
 import { ConnectionSlots } from './connection-slots.js'
 import { resolveServerConfig } from './resolve-server-config.js'
+import { maxBytesPerCodeUnit } from './send-slab.js'
 import { type RejectionCause, ServerCounters, type ServerStats } from './server-stats.js'
 import type { SessionHost } from './session-host.js'
 import { remoteEndPointOf, TcpIncomingConnection } from './tcp-transport.js'
@@ -104,7 +105,6 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
   readonly #connectionFilters: readonly ConnectionFilter[]
   readonly #transports: readonly Transport[]
   readonly #sessions = new Map<string, TSession>()
-  readonly #slotAddresses = new WeakMap<AppSession<TRequest>, string>()
   readonly #slots: ConnectionSlots
   readonly #counters = new ServerCounters()
   readonly #host: SessionHost<TRequest>
@@ -389,7 +389,7 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
       this.#checkEmpty()
     }
     this.#sessions.set(session.sessionId.toLowerCase(), session)
-    this.#slotAddresses.set(session, remote.address)
+    this.#internals.slotAddress(session, remote.address)
     this.#counters.accepted++
     if (this.config.logBasicSessionActivity) {
       this.logger.info('Session connected', { sessionId: session.sessionId, remote: formatRemote(remote) })
@@ -416,22 +416,43 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
       logger: this.logger,
       counters: this.#counters,
       encoding: this.config.textEncoding as BufferEncoding,
+      maxBytesPerCodeUnit: maxBytesPerCodeUnit(this.config.textEncoding as BufferEncoding),
       emitConnected(session) {
-        const listeners = server.rawListeners('newSessionConnected') as Listener[]
-        return listeners.length === 0 ? undefined : callListeners(server, listeners, [session])
+        const listeners = server.#listenersOf('newSessionConnected')
+        if (listeners === undefined) return undefined
+        if (typeof listeners === 'function') return listeners.call(server, session)
+        return callListeners(server, listeners, [session])
       },
       emitRequest(session, request) {
-        const listeners = server.rawListeners('newRequestReceived') as Listener[]
-        if (listeners.length === 0) {
+        const listeners = server.#listenersOf('newRequestReceived')
+        if (listeners === undefined) {
           server.#noRequestListener()
           return undefined
         }
+        // One listener (the usual case): called directly, nothing allocated.
+        if (typeof listeners === 'function') return listeners.call(server, session, request)
         return callListeners(server, listeners, [session, request])
       },
       sessionClosed(session, reason) {
         server.#sessionClosed(session as TSession, reason)
       },
     }
+  }
+
+  /**
+   * The listeners of `event` as `emit` sees them: one function, a copy of several, or `undefined` for none. Reads
+   * EventEmitter's listener table directly when it has the shape Node has always used (so the one-listener case
+   * allocates nothing), else goes through `rawListeners`.
+   */
+  #listenersOf(event: 'newSessionConnected' | 'newRequestReceived'): Listener | Listener[] | undefined {
+    const table = (this as unknown as { _events?: Record<string, Listener | Listener[] | undefined> })._events
+    if (typeof table === 'object' && table !== null) {
+      const entry = table[event]
+      if (entry === undefined || typeof entry === 'function') return entry
+      if (Array.isArray(entry)) return entry.length === 0 ? undefined : [...entry]
+    }
+    const listeners = this.rawListeners(event) as Listener[]
+    return listeners.length === 0 ? undefined : listeners.length === 1 ? listeners[0] : listeners
   }
 
   #noRequestListener(): void {
@@ -443,11 +464,8 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
   #sessionClosed(session: TSession, reason: CloseReason): void {
     const key = session.sessionId.toLowerCase()
     if (this.#sessions.get(key) === session) this.#sessions.delete(key)
-    const address = this.#slotAddresses.get(session)
-    if (address !== undefined) {
-      this.#slotAddresses.delete(session)
-      this.#slots.release(address)
-    }
+    const address = this.#internals.slotAddress(session)
+    if (address !== undefined) this.#slots.release(address)
     this.#counters.close(reason)
     if (this.config.logBasicSessionActivity) {
       this.logger.info('Session closed', { sessionId: session.sessionId, reason: closeReasonName(reason) })

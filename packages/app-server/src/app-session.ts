@@ -15,6 +15,7 @@ import {
   type TlsSessionInfo,
 } from '@socketlite/socket-base'
 import type { AppServer } from './app-server.js'
+import { sendSlab } from './send-slab.js'
 import type { SessionHost } from './session-host.js'
 
 /**
@@ -30,6 +31,14 @@ export interface AppSessionInit<TRequest> {
   readonly sessionId?: string
   /** @internal The server's side of the session. */
   readonly host: SessionHost<TRequest>
+}
+
+/**
+ * A random lower-case UUID as a flat string. `randomUUID()` returns a string concatenated from many pieces (about
+ * 470 bytes of heap while it lives); a session keeps its id for its whole life, so it keeps a flat copy (about 60).
+ */
+function newSessionId(): string {
+  return JSON.parse(JSON.stringify(randomUUID())) as string
 }
 
 /** Lifecycle of an app session, in order. */
@@ -67,6 +76,8 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 /** The server's private access to a session (defined in the class's static block, so it can reach `#` members). */
 export interface SessionInternals<TRequest> {
   initialize(session: AppSession<TRequest>, filter: ReceiveFilter<TRequest>): void
+  /** Record (set) or give back (take) the connection slot the session holds. */
+  slotAddress(session: AppSession<TRequest>, address?: string): string | undefined
   start(session: AppSession<TRequest>): void
   lastActive(session: AppSession<TRequest>): number
   trySendShared(session: AppSession<TRequest>, data: Buffer): boolean
@@ -118,12 +129,14 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
   #paused = 0
   #closedReason: CloseReason | undefined
   #waiters: SendWaiter[] | undefined
+  /** The remote address whose connection slot this session holds (see `ConnectionSlots`). */
+  #slotAddress: string | undefined
 
   constructor(init: AppSessionInit<TRequest>) {
     this.server = init.server
     this.#host = init.host
     this.#socket = init.socketSession
-    this.sessionId = init.sessionId ?? randomUUID()
+    this.sessionId = init.sessionId ?? newSessionId()
     this.#startTime = Date.now()
     this.#lastActive = this.#startTime
   }
@@ -186,7 +199,7 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
 
   /** Bytes queued for sending and not yet handed to the kernel (the sending queue's size). */
   get pendingSendBytes(): number {
-    return this.#socket.pendingBytes
+    return this.#socket.pendingBytes + (sendSlab.owner === this ? sendSlab.staged : 0)
   }
 
   /** Received bytes not yet turned into dispatched requests (unparsed, or a partial frame). */
@@ -209,11 +222,7 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
    * throws, never blocks.
    */
   trySend(data: Uint8Array | string): boolean {
-    if (
-      this.#phase !== open ||
-      this.#waiters !== undefined ||
-      !this.#enqueue(typeof data === 'string' ? Buffer.from(data, this.#host.encoding) : Buffer.from(data))
-    ) {
+    if (this.#phase !== open || this.#waiters !== undefined || !this.#offer(data)) {
       this.#host.counters.trySendRefused++
       return false
     }
@@ -228,8 +237,8 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
    */
   send(data: Uint8Array | string): Promise<void> {
     if (this.#phase !== open) return Promise.reject(new SessionClosedError())
+    if (this.#waiters === undefined && this.#offer(data)) return Promise.resolve()
     const payload = typeof data === 'string' ? Buffer.from(data, this.#host.encoding) : Buffer.from(data)
-    if (this.#waiters === undefined && this.#enqueue(payload)) return Promise.resolve()
     const timeout = this.#host.config.sendTimeOut
     if (timeout < 0) {
       this.#host.counters.sendTimeouts++
@@ -250,6 +259,8 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
    * safe. Calling it again resolves the same way and emits nothing twice.
    */
   close(reason: CloseReason = CloseReason.ServerClosing): Promise<void> {
+    // What handlers sent before the call goes out before the end.
+    if (sendSlab.owner === this) this.#flushStaged()
     if (this.#phase < closing) {
       this.#phase = closing
       this.#rejectWaiters()
@@ -290,7 +301,63 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
     void this.close(CloseReason.ApplicationError)
   }
 
+  /**
+   * Queue `data` (copied or encoded): staged in the shared slab while this session dispatches (one buffer per pass),
+   * else in a buffer of its own. False when there is no room (the queue then reports the drain).
+   */
+  #offer(data: Uint8Array | string): boolean {
+    const slab = sendSlab
+    if (slab.owner !== this) {
+      return this.#enqueue(typeof data === 'string' ? Buffer.from(data, this.#host.encoding) : Buffer.from(data))
+    }
+    let size: number
+    if (typeof data === 'string') {
+      let room = data.length * this.#host.maxBytesPerCodeUnit
+      if (room > slab.maxStagedPayload) room = Buffer.byteLength(data, this.#host.encoding)
+      if (room > slab.maxStagedPayload) return this.#enqueue(Buffer.from(data, this.#host.encoding))
+      if (slab.free < room) this.#renewSlab()
+      size = slab.writeString(data, this.#host.encoding)
+    } else {
+      if (data.byteLength > slab.maxStagedPayload) return this.#enqueue(Buffer.from(data))
+      if (slab.free < data.byteLength) this.#renewSlab()
+      size = slab.writeBytes(data)
+    }
+    const queued = this.#socket.pendingBytes + slab.staged
+    if (queued === 0 || queued + size <= this.#host.config.sendHighWaterMark) {
+      slab.commit(size)
+      this.#host.counters.bytesOut += size
+      return true
+    }
+    // No room: hand over what is staged, then offer this payload to the queue itself so that it sees the refusal
+    // (and reports the drain that resumes reading).
+    this.#flushStaged()
+    if (this.#socket.trySend(slab.tentative(size))) {
+      slab.commitTaken(size)
+      this.#host.counters.bytesOut += size
+      return true
+    }
+    if (this.#phase === open) this.#pause(pausedForSend)
+    return false
+  }
+
+  #renewSlab(): void {
+    this.#flushStaged()
+    sendSlab.renew()
+  }
+
+  /** Hand the bytes staged during this dispatch pass to the sending queue, as one buffer. */
+  #flushStaged(): void {
+    const staged = sendSlab.take()
+    if (staged === undefined) return
+    const socket = this.#socket
+    // Always accepted while open (staging keeps to the queue's room rule); a closing transport drops it.
+    if (socket.trySend(staged) && socket.pendingBytes >= this.#host.config.sendHighWaterMark) {
+      this.#pause(pausedForSend)
+    }
+  }
+
   #enqueue(payload: Buffer): boolean {
+    if (sendSlab.owner === this) this.#flushStaged()
     const socket = this.#socket
     if (socket.trySend(payload)) {
       this.#host.counters.bytesOut += payload.length
@@ -385,6 +452,24 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
 
   /** Dispatch parsed requests until one handler goes asynchronous, more bytes are needed, or dispatch stops. */
   #pump(): void {
+    const staging = sendSlab.acquire(this)
+    try {
+      this.#dispatch()
+    } finally {
+      if (staging) {
+        this.#flushStaged()
+        sendSlab.release()
+      }
+    }
+    const pipeline = this.#pipeline as ReceivePipeline<TRequest>
+    if (this.#busy) return
+    if (this.#paused !== 0 && pipeline.pendingBytes < this.#host.config.sendLowWaterMark) {
+      this.#resume(pausedForHandler)
+    }
+    if (this.#closedReason !== undefined) this.#finish()
+  }
+
+  #dispatch(): void {
     const pipeline = this.#pipeline as ReceivePipeline<TRequest>
     const host = this.#host
     while (this.#phase === open || this.#phase === ending) {
@@ -409,10 +494,6 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
         return
       }
     }
-    if (this.#paused !== 0 && pipeline.pendingBytes < this.#host.config.sendLowWaterMark) {
-      this.#resume(pausedForHandler)
-    }
-    if (this.#closedReason !== undefined) this.#finish()
   }
 
   #await(result: PromiseLike<unknown>): void {
@@ -475,6 +556,11 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
         session.#pipeline = new ReceivePipeline(filter, { maxRequestLength: session.#host.config.maxRequestLength })
         session.onInit()
       },
+      slotAddress(session, address) {
+        const held = session.#slotAddress
+        session.#slotAddress = address
+        return held
+      },
       start(session) {
         session.#start()
       },
@@ -482,7 +568,11 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
         return session.#lastActive
       },
       trySendShared(session, data) {
-        if (session.#phase !== open || session.#waiters !== undefined || !session.#enqueue(data)) {
+        if (
+          session.#phase !== open ||
+          session.#waiters !== undefined ||
+          !(sendSlab.owner === session ? session.#offer(data) : session.#enqueue(data))
+        ) {
           session.#host.counters.trySendRefused++
           return false
         }

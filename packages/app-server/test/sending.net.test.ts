@@ -1,5 +1,6 @@
-import { readBytes } from '@socketlite/testing'
-import { describe, expect, test } from 'vitest'
+import net from 'node:net'
+import { readBytes, readUntilEnd } from '@socketlite/testing'
+import { describe, expect, onTestFinished, test, vi } from 'vitest'
 import { type AppSession, CloseReason, SendTimeoutError, SessionClosedError, SocketError } from '../src/index.js'
 import { connect, next, saturate, startServer } from './helpers.js'
 
@@ -118,6 +119,66 @@ describe('send', () => {
     await expect(waiting).rejects.toBeInstanceOf(SessionClosedError)
     await expect(session.send('after')).rejects.toMatchObject({ code: 'ERR_SESSION_CLOSED' })
     await closing
+  })
+})
+
+describe('write combining', () => {
+  test('the replies to the requests of one chunk leave in one write, in order', async () => {
+    const { server, port } = await startServer({}, (server) => {
+      server.on('newRequestReceived', (session, request) => {
+        session.trySend(`${request.body}\r\n`)
+      })
+    })
+    const writes = vi.spyOn(net.Socket.prototype, 'write')
+    onTestFinished(() => writes.mockRestore())
+    const client = await connect(port)
+    const count = 200
+    const expected = Array.from({ length: count }, (_, index) => `${index}`.padStart(5, '0'))
+    const received = readBytes(client, expected.length * 7)
+    writes.mockClear()
+    client.write(expected.map((body) => `ECHO ${body}\r\n`).join(''))
+    expect((await received).toString()).toBe(expected.map((body) => `${body}\r\n`).join(''))
+    const serverWrites = writes.mock.contexts.filter((socket) => (socket as net.Socket).localPort === port)
+    // One chunk (or a few, as TCP splits it) gives one write each, not one per reply.
+    expect(serverWrites.length).toBeGreaterThan(0)
+    expect(serverWrites.length).toBeLessThan(10)
+    expect(server.getStats().bytesOut).toBe(expected.length * 7)
+  })
+
+  test('staged replies keep their order with broadcasts, sends and a close from the same handler', async () => {
+    const { server, port } = await startServer({}, (server) => {
+      server.on('newRequestReceived', async (session, request) => {
+        session.trySend(`A${request.key}\r\n`)
+        server.broadcast(`B${request.key}\r\n`)
+        session.trySend(Buffer.from(`C${request.key}\r\n`))
+        if (request.key === '2') {
+          await session.send(`D${request.key}\r\n`)
+          await session.close()
+        }
+      })
+    })
+    const client = await connect(port)
+    const closed = next(server, 'sessionClosed')
+    client.write('1\r\n2\r\n3\r\n')
+    const all = await readUntilEnd(client)
+    await closed
+    expect(all.toString()).toBe('A1\r\nB1\r\nC1\r\nA2\r\nB2\r\nC2\r\nD2\r\n')
+  })
+
+  test('a large reply inside a pass is not staged but keeps its place', async () => {
+    const { port } = await startServer({ config: { sendHighWaterMark: 1 << 20 } }, (server) => {
+      server.on('newRequestReceived', (session, request) => {
+        session.trySend('<')
+        session.trySend(request.key === 'BIG' ? Buffer.alloc(100_000, 0x62) : request.key)
+        session.trySend('>')
+      })
+    })
+    const client = await connect(port)
+    client.write('x\r\nBIG\r\ny\r\n')
+    const bytes = await readBytes(client, 3 + 100_002 + 3)
+    expect(bytes.subarray(0, 4).toString()).toBe('<x><')
+    expect(bytes.subarray(4, 100_004).every((byte) => byte === 0x62)).toBe(true)
+    expect(bytes.subarray(100_004).toString()).toBe('><y>')
   })
 })
 

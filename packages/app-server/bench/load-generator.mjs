@@ -29,13 +29,11 @@ function echoConnection(port, window, stats) {
     const sent = [] // batches not yet fully echoed
     let sentOffset = 0 // bytes of sent[0] already echoed
     let sequence = 0
-    let inFlight = 0
     let running = true
     const send = (count) => {
       if (count <= 0 || !running) return
       const batch = makeLines(count, sequence)
       sequence += count
-      inFlight += count
       sent.push(batch)
       socket.write(batch)
     }
@@ -65,7 +63,6 @@ function echoConnection(port, window, stats) {
       const bytes = partial + data.length
       const completed = Math.floor(bytes / lineLength)
       partial = bytes - completed * lineLength
-      inFlight -= completed
       if (stats.counting) stats.messages += completed
       send(completed)
     })

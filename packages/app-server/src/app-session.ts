@@ -534,7 +534,8 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
   }
 
   #start(): void {
-    this.#phase = open
+    // (A session closed already, e.g. from onInit, stays closing: its events still come, once each.)
+    if (this.#phase === created) this.#phase = open
     // Busy until the connect handlers settle: no request is dispatched and sessionClosed is not emitted before.
     this.#busy = true
     this.#socket.start(new SocketEvents(this))

@@ -113,6 +113,24 @@ describe('AppSession members', () => {
     ])
   })
 
+  test('a session closed from onInit still gets exactly one connected and one closed event', async () => {
+    class Early extends AppSession {
+      override onInit(): void {
+        void this.close()
+      }
+    }
+    const events: string[] = []
+    const { server, port } = await startServer({ sessionClass: Early }, (server) => {
+      server.on('newSessionConnected', (session) => events.push(`connected ${session.connected}`))
+      server.on('sessionClosed', (_session, reason) => events.push(`closed ${closeReasonName(reason)}`))
+    })
+    const closed = next(server, 'sessionClosed')
+    const client = await connect(port)
+    client.write('IGNORED\r\n')
+    await closed
+    expect(events).toEqual(['connected false', 'closed ServerClosing'])
+  })
+
   test('setNextReceiveFilter switches framing from the next byte on', async () => {
     const { FixedSizeReceiveFilter } = await import('@socketlite/protocol')
     const seen: string[] = []

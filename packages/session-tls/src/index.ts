@@ -1,5 +1,33 @@
 /**
  * @packageDocumentation
- * TLS sessions for socketlite: TLS over accepted TCP sockets, PEM/PFX certificate loading and live reload.
+ * TLS sessions for socketlite: `TlsSocketSession` (TLS over an accepted TCP socket, with the TCP session's close
+ * semantics, backpressure and send path), `secureServerSocket` (the server handshake with a timeout that really
+ * drops the connection, and client-certificate checks), and `TlsCertificateStore` (PEM or PFX files loaded eagerly
+ * into a `tls.SecureContext`, with live reload).
+ *
+ * @example
+ * ```ts
+ * import net from 'node:net'
+ * import { TlsCertificateStore, TlsSocketSession } from '@socketlite/session-tls'
+ *
+ * const store = new TlsCertificateStore({ certFile: 'cert.pem', keyFile: 'key.pem' }) // ConfigError if unusable
+ * net.createServer({ allowHalfOpen: true }, (socket) => {
+ *   TlsSocketSession.accept(socket, {
+ *     secureContext: store.secureContext,
+ *     handshakeTimeOut: 10_000,
+ *     sendHighWaterMark: 65_536,
+ *     sendLowWaterMark: 32_768,
+ *     closeTimeOut: 5_000,
+ *   }).then(
+ *     (session) => session.start({ onData: (data) => session.trySend(data), onDrain() {}, onClosed() {} }),
+ *     () => {}, // TlsHandshakeError: the connection was already dropped
+ *   )
+ * }).listen(2021, '127.0.0.1')
+ * ```
  */
-export {}
+export {
+  TlsCertificateStore,
+  type TlsCertificateStoreOptions,
+} from './tls-certificate-store.js'
+export { type SecureServerSocketOptions, secureServerSocket } from './tls-handshake.js'
+export { type TlsAcceptInit, TlsSocketSession, type TlsSocketSessionInit } from './tls-socket-session.js'

@@ -376,6 +376,7 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
         server: this as unknown as AppServer<TRequest, AppSession<TRequest>>,
         socketSession,
         host: this.#host,
+        ...(connection.sessionId === undefined ? {} : { sessionId: connection.sessionId }),
       })
       this.#internals.initialize(session, this.#createFilter(session))
     } catch (error) {
@@ -388,7 +389,13 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
       this.#admitting--
       this.#checkEmpty()
     }
-    this.#sessions.set(session.sessionId.toLowerCase(), session)
+    const key = session.sessionId.toLowerCase()
+    if (this.#sessions.has(key)) {
+      this.logger.error('Connection refused: its session id is in use', { sessionId: session.sessionId })
+      void socketSession.close(CloseReason.InternalError)
+      return this.#refuse(connection, 'acceptError', remote.address)
+    }
+    this.#sessions.set(key, session)
     this.#internals.slotAddress(session, remote.address)
     this.#counters.accepted++
     if (this.config.logBasicSessionActivity) {

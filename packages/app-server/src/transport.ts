@@ -15,6 +15,8 @@ import { TcpTransport } from './tcp-transport.js'
  */
 export interface IncomingConnection {
   readonly remoteEndPoint: EndPoint
+  /** The session id to use (UDP: `ip:port`, or the id carried in the datagram); a random UUID when omitted. */
+  readonly sessionId?: string
   /**
    * Make the transport session: at once for plain TCP, after the handshake for TLS. A throw or rejection refuses the
    * connection; it is counted as `handshake` for a `TlsHandshakeError` (`ERR_TLS_HANDSHAKE`), else as `acceptError`.

@@ -174,3 +174,20 @@ describe('user code that throws in the accept path refuses that connection and i
     })
   }
 })
+
+test('a session id already in use refuses the new connection', async () => {
+  class Fixed extends AppSession {
+    constructor(init: ConstructorParameters<typeof AppSession>[0]) {
+      super({ ...init, sessionId: 'ABC' })
+    }
+  }
+  const logs = new RecordingLogFactory()
+  const { server, port } = await startServer({ sessionClass: Fixed, logFactory: logs })
+  const connected = next(server, 'newSessionConnected')
+  await connect(port)
+  await connected
+  await refusedAtOnce(port)
+  expect(server.getSessionById('abc')?.sessionId).toBe('ABC')
+  expect(server.getStats().rejected.acceptError).toBe(1)
+  expect(server.sessionCount).toBe(1)
+})

@@ -1,2 +1,6 @@
 #!/usr/bin/env node
-export {}
+import { main } from './cli-program.js'
+import { isEchoWorker, runClusterWorker } from './cluster-worker.js'
+
+const exitCode = isEchoWorker() ? await runClusterWorker() : await main(process.argv)
+process.exit(exitCode)

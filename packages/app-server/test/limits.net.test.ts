@@ -1,5 +1,11 @@
 import { describe, expect, test } from 'vitest'
-import { AppSession, type ConnectionFilter, type EndPoint } from '../src/index.js'
+import {
+  AppSession,
+  type AppSessionInit,
+  type ConnectionFilter,
+  type EndPoint,
+  type StringRequestInfo,
+} from '../src/index.js'
 import {
   connect,
   LineReader,
@@ -140,7 +146,7 @@ describe('user code that throws in the accept path refuses that connection and i
     'the session constructor': (logFactory) => ({
       logFactory,
       sessionClass: class extends AppSession {
-        constructor(init: ConstructorParameters<typeof AppSession>[0]) {
+        constructor(init: AppSessionInit<StringRequestInfo>) {
           super(init)
           throw new Error('constructor broke')
         }
@@ -177,7 +183,7 @@ describe('user code that throws in the accept path refuses that connection and i
 
 test('a session id already in use refuses the new connection', async () => {
   class Fixed extends AppSession {
-    constructor(init: ConstructorParameters<typeof AppSession>[0]) {
+    constructor(init: AppSessionInit<StringRequestInfo>) {
       super({ ...init, sessionId: 'ABC' })
     }
   }

@@ -19,9 +19,14 @@ for (const cli of [echoCli, loadCli]) {
   }
 }
 
-const server = spawn(process.execPath, [echoCli, '--ip', '127.0.0.1', '--port', '0', '--protocol', 'line'], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-})
+// --log-level warn: the server's per-connection info lines would bury the load tester's report.
+const server = spawn(
+  process.execPath,
+  [echoCli, '--ip', '127.0.0.1', '--port', '0', '--protocol', 'line', '--log-level', 'warn'],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+)
 const serverExit = new Promise((resolveExit) => server.once('exit', (code, signal) => resolveExit({ code, signal })))
 const lines = createInterface({ input: server.stdout })
 const target = await new Promise((resolveTarget, reject) => {

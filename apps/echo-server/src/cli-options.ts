@@ -87,8 +87,12 @@ export function readConfigFile(path: string): RawConfig {
 
 /** True when some endpoint of `config` is TLS (the same rule as the server's). */
 export function configUsesTls(config: RawConfig | ServerConfig): boolean {
+  return (config as RawConfig).mode !== 'udp' && asksForTls(config)
+}
+
+/** True when some endpoint asks for TLS, whatever the mode (TLS in UDP mode is a config error of its own). */
+function asksForTls(config: RawConfig | ServerConfig): boolean {
   const raw = config as RawConfig
-  if (raw.mode === 'udp') return false
   if (Array.isArray(raw.listeners)) {
     return raw.listeners.some((listener) => isRecord(listener) && (listener.security ?? raw.security) === 'tls')
   }
@@ -165,7 +169,7 @@ export function resolveCliOptions(flags: CliFlags): CliOptions {
   const file = flags.config === undefined ? {} : readConfigFile(flags.config)
   const merged = mergeFlags(file, flags)
   // A TLS endpoint without a certificate gets a self-signed one at start: validate as if it had one.
-  const needsCertificate = configUsesTls(merged) && merged.certificate === undefined
+  const needsCertificate = asksForTls(merged) && merged.certificate === undefined
   const checked = needsCertificate
     ? { ...merged, certificate: { certFile: '(self-signed)', keyFile: '(self-signed)' } }
     : merged

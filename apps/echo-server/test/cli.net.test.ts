@@ -1,3 +1,5 @@
+import dgram from 'node:dgram'
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
@@ -158,6 +160,51 @@ describe('socketlite-echo (the built binary)', () => {
     const report = JSON.parse(load.lines.join('\n')) as { errors: { total: number }; results: { messages: number } }
     expect(report.errors.total).toBe(0)
     expect(report.results.messages).toBeGreaterThan(0)
+    echo.child.kill('SIGTERM')
+    expect(await echo.exit()).toBe(0)
+  })
+
+  test('--tls with no certificate: a self-signed one, trusted by socketlite-load --ca, deleted at exit', async () => {
+    const { process: echo, urls } = await startEchoProcess(['--port', '0', '--tls', '--log-level', 'info'])
+    expect(urls).toEqual([expect.stringMatching(/^tls:\/\/127\.0\.0\.1:\d+$/)])
+    const certFile = /"certFile":"([^"]+)"/.exec(echo.stderr())?.[1] as string
+    expect(existsSync(certFile)).toBe(true)
+    const load = spawnNode(loadCli, [
+      urls[0] as string,
+      '--ca',
+      certFile,
+      '-c',
+      '2',
+      '-p',
+      '4',
+      '-d',
+      '300ms',
+      '--json',
+    ])
+    expect(await load.exit(15_000)).toBe(0)
+    const report = JSON.parse(load.lines.join('\n')) as { errors: { total: number }; results: { messages: number } }
+    expect(report.errors.total).toBe(0)
+    expect(report.results.messages).toBeGreaterThan(0)
+    echo.child.kill('SIGTERM')
+    expect(await echo.exit()).toBe(0)
+    expect(existsSync(certFile)).toBe(false)
+  })
+
+  test('--mode udp: each datagram comes back as it was sent', async () => {
+    const { process: echo, urls } = await startEchoProcess(['--mode', 'udp', '--port', '0', '--protocol', 'begin-end'])
+    expect(urls).toEqual([expect.stringMatching(/^udp:\/\/127\.0\.0\.1:\d+$/)])
+    const { host, port } = endpointOf(urls[0] as string)
+    const socket = dgram.createSocket('udp4')
+    onTestFinished(() => {
+      socket.close()
+    })
+    socket.connect(port, host)
+    await waitEvent(socket, 'connect')
+    for (const datagram of ['!one$', '!two$!three$']) {
+      const reply = waitEvent(socket, 'message')
+      socket.send(datagram)
+      expect(String((await reply)[0])).toBe(datagram)
+    }
     echo.child.kill('SIGTERM')
     expect(await echo.exit()).toBe(0)
   })

@@ -180,6 +180,13 @@ describe('--config', () => {
     expect(output.stderr()).toContain('--config')
   })
 
+  test('TLS in UDP mode is one issue (not also a missing certificate)', () => {
+    const { result, output } = parse(['--mode', 'udp', '--tls'])
+    expect(result).toBe(2)
+    expect(output.stderr()).toContain('- security:')
+    expect(output.stderr()).not.toContain('certificate')
+  })
+
   test('TLS without a certificate is valid (a self-signed one is made at start); --cert without --key is not', () => {
     expect(options(['--tls']).config.certificate).toBeUndefined()
     const { result, output } = parse(['--tls', '--cert', 'cert.pem'])

@@ -1,4 +1,7 @@
+import dgram from 'node:dgram'
+import { existsSync } from 'node:fs'
 import net from 'node:net'
+import tls from 'node:tls'
 import { CloseReason, type ServerConfig, silentLogFactory } from '@socketlite/app-server'
 import { bytesDiff, readBytes, readUntilEnd, seededRandom } from '@socketlite/testing'
 import { describe, expect, onTestFinished, test } from 'vitest'
@@ -145,5 +148,93 @@ describe('startEchoServer over TCP', () => {
     ).rejects.toMatchObject({
       code: 'ERR_LISTEN_FAILED',
     })
+  })
+})
+
+describe('startEchoServer over TLS', () => {
+  test('with no certificate it makes a self-signed one that clients can verify; removed by stop()', async () => {
+    const echo = await start({ ip: '127.0.0.1', port: 0, security: 'tls' }, { protocol: 'length-field' })
+    expect(echo.urls).toEqual([expect.stringMatching(/^tls:\/\/127\.0\.0\.1:\d+$/)])
+    const certificate = echo.selfSignedCertificate
+    expect(certificate?.cert).toContain('BEGIN CERTIFICATE')
+    for (const servername of ['localhost', undefined]) {
+      const socket = tls.connect({ ...endpointOf(echo.urls[0] as string), ca: certificate?.cert, servername })
+      onTestFinished(() => {
+        socket.destroy()
+      })
+      await waitEvent(socket, 'secureConnect')
+      expect(socket.authorized).toBe(true)
+      const stream = Buffer.concat(randomFrames('length-field', 10, seededRandom(2)))
+      socket.write(stream.subarray(0, 7))
+      socket.write(stream.subarray(7))
+      expect(await readBytes(socket, stream.length)).toEqual(stream)
+    }
+    await echo.stop()
+    expect(existsSync(certificate?.certFile as string)).toBe(false)
+  })
+
+  test('plain and TLS listeners (IPv4 and IPv6) in one server', async () => {
+    const echo = await start({
+      listeners: [
+        { ip: '127.0.0.1', port: 0 },
+        { ip: '::1', port: 0, security: 'tls' },
+      ],
+    })
+    expect(echo.urls).toEqual([
+      expect.stringMatching(/^tcp:\/\/127\.0\.0\.1:\d+$/),
+      expect.stringMatching(/^tls:\/\/\[::1\]:\d+$/),
+    ])
+    const plain = await connect(echo.urls[0] as string)
+    plain.write('plain\r\n')
+    expect((await readBytes(plain, 7)).toString()).toBe('plain\r\n')
+    const secure = tls.connect({ ...endpointOf(echo.urls[1] as string), ca: echo.selfSignedCertificate?.cert })
+    onTestFinished(() => {
+      secure.destroy()
+    })
+    await waitEvent(secure, 'secureConnect')
+    secure.write('secure\r\n')
+    expect((await readBytes(secure, 8)).toString()).toBe('secure\r\n')
+  })
+})
+
+describe('startEchoServer over UDP', () => {
+  async function udpClient(url: string): Promise<{ send(data: Buffer | string): void; next(): Promise<Buffer> }> {
+    const { host, port } = endpointOf(url)
+    const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4')
+    onTestFinished(() => {
+      socket.close()
+    })
+    socket.connect(port, host)
+    await waitEvent(socket, 'connect')
+    const received: Buffer[] = []
+    socket.on('message', (message: Buffer) => received.push(message))
+    return {
+      send: (data) => socket.send(data),
+      async next() {
+        if (received.length === 0) await waitEvent(socket, 'message')
+        return received.shift() as Buffer
+      },
+    }
+  }
+
+  test.each(echoProtocolNames)('%s: each datagram comes back as the same datagram', async (protocol) => {
+    const echo = await start({ ip: '127.0.0.1', port: 0, mode: 'udp' }, { protocol })
+    expect(echo.urls).toEqual([expect.stringMatching(/^udp:\/\/127\.0\.0\.1:\d+$/)])
+    const client = await udpClient(echo.urls[0] as string)
+    const frames = randomFrames(protocol, 3, seededRandom(8))
+    const datagrams = [frames[0], Buffer.concat(frames.slice(1))] as Buffer[] // one frame, then two in one datagram
+    for (const datagram of datagrams) {
+      client.send(datagram)
+      expect(await client.next()).toEqual(datagram)
+    }
+  })
+
+  test('a datagram that ends inside a frame is dropped; the session lives on', async () => {
+    const echo = await start({ ip: '::1', port: 0, mode: 'udp' }, { protocol: 'line' })
+    const client = await udpClient(echo.urls[0] as string)
+    client.send('no terminator')
+    client.send('a\r\nb\r\n')
+    expect((await client.next()).toString()).toBe('a\r\nb\r\n')
+    expect(echo.server.sessionCount).toBe(1)
   })
 })

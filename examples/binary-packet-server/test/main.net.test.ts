@@ -1,0 +1,15 @@
+import { connectTcp, readBytes } from '@socketlite/testing'
+import { expect, onTestFinished, test } from 'vitest'
+import { encodePacket } from '../src/binary-packet.js'
+import { runMain } from './run-main.js'
+
+test('node dist/main.js --port 0 serves echoes and stops on SIGTERM with exit code 0', async () => {
+  const main = await runMain(['--port', '0'])
+  const client = await connectTcp(main.ports[0] ?? 0)
+  onTestFinished(() => {
+    client.destroy()
+  })
+  client.write(encodePacket({ packetId: 1, value1: 0, value2: 0, body: Buffer.from('hi') }))
+  expect((await readBytes(client, 10)).toString('hex')).toBe('01000000020000006869')
+  expect(await main.stop()).toBe(0)
+})

@@ -1,0 +1,109 @@
+import { once } from 'node:events'
+import { silentLogFactory } from '@socketlite/app-server'
+import { connectTcp } from '@socketlite/testing'
+import { expect, onTestFinished, test } from 'vitest'
+import { createBackendServer } from '../src/backend-server.js'
+import { createGateServer } from '../src/server.js'
+import { lineReader } from './line-reader.js'
+
+const timeout = () => ({ signal: AbortSignal.timeout(2_000) })
+
+async function startBackend(port = 0) {
+  const backend = createBackendServer({ port, logFactory: silentLogFactory })
+  const [endpoint] = await backend.start()
+  onTestFinished(() => backend.stop())
+  return { backend, port: endpoint?.port ?? 0 }
+}
+
+async function startGate(backendPort: number) {
+  const gate = createGateServer({
+    port: 0,
+    backend: { host: '127.0.0.1', port: backendPort },
+    retryDelay: 20,
+    logFactory: silentLogFactory,
+  })
+  onTestFinished(() => gate.stop())
+  const up = once(gate.link, 'up', timeout())
+  const { port } = await gate.start()
+  return { gate, port, up }
+}
+
+async function client(port: number) {
+  const socket = await connectTcp(port)
+  onTestFinished(() => {
+    socket.destroy()
+  })
+  const lines = lineReader(socket)
+  return {
+    socket,
+    async ask(line: string) {
+      socket.write(`${line}\r\n`)
+      return lines.next()
+    },
+  }
+}
+
+test('the gate relays each client line to the backend and routes every answer to its own client', async () => {
+  const { backend, port: backendPort } = await startBackend()
+  const { gate, port, up } = await startGate(backendPort)
+  await up
+  expect(gate.link.connected).toBe(true)
+  expect(backend.sessionCount).toBe(1) // the gate's link: one connection for every client
+  const alice = await client(port)
+  const bob = await client(port)
+  const [aliceAnswer, bobAnswer] = await Promise.all([alice.ask('ECHO I am alice'), bob.ask('ECHO I am bob')])
+  expect([aliceAnswer, bobAnswer]).toEqual(['I am alice', 'I am bob'])
+  expect(await alice.ask('PLAYERS')).toBe('PLAYERS 2')
+  expect(await bob.ask('JUMP')).toBe('UNKNOWN JUMP')
+
+  const left = once(gate.clients, 'sessionClosed', timeout())
+  bob.socket.destroy()
+  await left
+  expect(await alice.ask('PLAYERS')).toBe('PLAYERS 1') // the PART went ahead of this line on the same link
+})
+
+test('while the backend is down clients get an error; the link comes back by itself and clients are re-announced', async () => {
+  const first = await startBackend()
+  const { gate, port, up } = await startGate(first.port)
+  await up
+  const alice = await client(port)
+  const bob = await client(port)
+  expect(await alice.ask('PLAYERS')).toBe('PLAYERS 2')
+
+  const down = once(gate.link, 'down', timeout())
+  await first.backend.stop()
+  await down
+  expect(await alice.ask('ECHO anyone?')).toBe('ERROR backend unavailable')
+
+  const again = once(gate.link, 'up', timeout())
+  await startBackend(first.port) // a new backend process on the same port, with no state
+  await again
+  expect(await bob.ask('ECHO back')).toBe('back')
+  expect(await alice.ask('PLAYERS')).toBe('PLAYERS 2')
+})
+
+test('a gate started before its backend keeps retrying until the backend is there', async () => {
+  const probe = await startBackend()
+  await probe.backend.stop() // a free port, for now
+  const { gate, port, up } = await startGate(probe.port)
+  expect(gate.link.connected).toBe(false)
+  const early = await client(port)
+  expect(await early.ask('ECHO hello?')).toBe('ERROR backend unavailable')
+  await startBackend(probe.port)
+  await up
+  expect(await early.ask('ECHO hello!')).toBe('hello!')
+})
+
+test('the proxy server listens only because it must: it admits no inbound connection', async () => {
+  const { port: backendPort } = await startBackend()
+  const { gate, up } = await startGate(backendPort)
+  await up
+  const proxyPort = gate.link.proxy.endpoints[0]?.port ?? 0
+  const intruder = await connectTcp(proxyPort)
+  onTestFinished(() => {
+    intruder.destroy()
+  })
+  await once(intruder, 'close', timeout())
+  expect(gate.link.proxy.sessionCount).toBe(1)
+  expect(gate.link.proxy.getStats().rejected.connectionFilter).toBe(1)
+})

@@ -1,3 +1,4 @@
+import type tls from 'node:tls'
 import type {
   CloseReason,
   ConnectionFilter,
@@ -74,4 +75,11 @@ export interface ActiveConnectOptions {
   timeout?: number
   /** Aborts the connection attempt. */
   signal?: AbortSignal
+  /**
+   * TCP mode: be the TLS client of the connection. `true` verifies the peer against the system CAs with `host` as the
+   * server name; `tls.ConnectionOptions` (e.g. `{ ca, servername, cert, key }`) are passed to `tls.connect`.
+   * Not available in UDP mode.
+   * @default false
+   */
+  tls?: boolean | tls.ConnectionOptions
 }

@@ -1,9 +1,13 @@
+import { lookup } from 'node:dns/promises'
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
+import type tls from 'node:tls'
 import { CommandLineReceiveFilterFactory, type StringRequestInfo } from '@socketlite/protocol'
+import { TlsCertificateStore } from '@socketlite/session-tls'
 import {
   type AppServer as AppServerContract,
   CloseReason,
+  ConfigError,
   ConnectError,
   type ConnectionFilter,
   ConsoleLogFactory,
@@ -29,7 +33,9 @@ import { maxBytesPerCodeUnit } from './send-slab.js'
 import { type RejectionCause, ServerCounters, type ServerStats } from './server-stats.js'
 import type { SessionHost } from './session-host.js'
 import { remoteEndPointOf, TcpIncomingConnection } from './tcp-transport.js'
+import { TlsOutgoingConnection } from './tls-transport.js'
 import { createTransport, type IncomingConnection, type Transport, type TransportHost } from './transport.js'
+import { UdpTransport } from './udp-transport.js'
 
 type Listener = (...args: unknown[]) => unknown
 
@@ -109,6 +115,9 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
   readonly #counters = new ServerCounters()
   readonly #host: SessionHost<TRequest>
   readonly #internals = sessionInternals as SessionInternals<TRequest>
+  readonly #certificates: TlsCertificateStore | undefined
+  /** Transports that want to hear when a session they made has closed (UDP routes). */
+  readonly #releases = new WeakMap<AppSession<TRequest>, () => void>()
   #state: ServerState = ServerState.NotStarted
   #endpoints: readonly ListenerInfo[] = []
   #startedTime: Date | undefined
@@ -122,7 +131,9 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
   #suppressedListenerErrors = 0
 
   /**
-   * @throws {ConfigError} the configuration is invalid (every problem is listed in `issues`).
+   * @throws {ConfigError} the configuration is invalid (every problem is listed in `issues`), or a TLS listener's
+   *   certificate cannot be used: a file is missing or unreadable, the passphrase is wrong, the key does not match
+   *   (the files are loaded now, not at the first connection).
    * @throws {InvalidArgumentError} `options` is not an object, or a connection filter has no `allowConnect`.
    */
   constructor(options: AppServerOptions<TRequest, TSession>) {
@@ -143,13 +154,22 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
     }
     this.#slots = new ConnectionSlots(this.config.maxConnectionNumber, this.config.maxConnectionsPerIp)
     this.#host = this.#makeSessionHost()
+    const certificate = this.config.certificate
+    this.#certificates =
+      certificate !== undefined && this.config.listeners.some((listener) => listener.security === 'tls')
+        ? new TlsCertificateStore(certificate, { configPath: 'certificate' })
+        : undefined
+    const createFilter = this.#createFilter
     const transportHost: TransportHost = {
       config: this.config,
       logger: this.logger,
+      counters: this.#counters,
+      certificates: this.#certificates,
       acceptConnection: (connection) => {
         void this.#admit(connection)
       },
       listenerError: (error, listener) => this.#listenerError(error, listener),
+      createListenerFilter: () => createFilter(undefined as unknown as TSession) as ReceiveFilter<unknown>,
     }
     this.#transports = this.config.listeners.map((listener) => createTransport(listener, transportHost))
   }
@@ -273,18 +293,50 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
   }
 
   /**
+   * Re-read the TLS certificate files (`certificate` in the config). Connections accepted from now on use the new
+   * certificate; sessions already open keep theirs. On failure the current certificate stays in use.
+   * @throws {ConfigError} no listener is TLS, or the files cannot be used (every problem in `issues`).
+   */
+  async reloadCertificate(): Promise<void> {
+    const certificates = this.#certificates
+    if (certificates === undefined) {
+      throw new ConfigError([{ path: 'certificate', message: 'no TLS listener: there is no certificate to reload' }])
+    }
+    await certificates.reload()
+    this.logger.info('TLS certificate reloaded', {
+      generation: certificates.generation,
+      ...(certificates.fingerprint256 === undefined ? {} : { fingerprint256: certificates.fingerprint256 }),
+    })
+  }
+
+  /**
    * Connect out to `host:port` and make the connection an ordinary session of this server: the same receive
    * filter, events, limits, connection filters, close reasons and send path as accepted connections.
+   *
+   * - TCP mode: a TCP connection; with `tls`, this server is the TLS client of it (`tls: true` verifies the peer
+   *   against the system CAs with `host` as the server name; pass `tls.ConnectionOptions` for `ca`, `servername`,
+   *   a client certificate, ...). The handshake runs after the limits and connection filters.
+   * - UDP mode: a session with `host:port` (id `ip:port`) on the first UDP listener of the same address family:
+   *   it sends from that listener's socket and receives every datagram the peer sends to it (SuperSocket's B28: its
+   *   UDP sessions made this way could never receive). No packet is sent until the session sends one.
    * @throws {ServerStateError} the server is not running.
-   * @throws {InvalidArgumentError} a bad `host`, `port` or `timeout`.
-   * @throws {ConnectError} the connection failed or timed out (`ERR_CONNECT_FAILED`, `cause` = the system error or
-   *   the abort reason), or a limit or connection filter refused it (`ERR_CONNECTION_REFUSED`).
+   * @throws {InvalidArgumentError} a bad `host`, `port`, `timeout` or `tls`, or `tls` in UDP mode.
+   * @throws {ConnectError} the connection failed or timed out, the TLS handshake failed, the host did not resolve, or
+   *   (UDP) there is no listener of its family or a session with it exists already (`ERR_CONNECT_FAILED`, `cause` =
+   *   the system error, the TLS error or the abort reason); or a limit or connection filter refused it
+   *   (`ERR_CONNECTION_REFUSED`).
    */
   async activeConnect(options: ActiveConnectOptions): Promise<TSession> {
     if (this.#state !== ServerState.Running) {
       throw new ServerStateError(`Cannot connect out while the server is ${serverStateName(this.#state)}`)
     }
-    const { host, port, timeout = this.config.handshakeTimeOut, signal } = options ?? ({} as ActiveConnectOptions)
+    const {
+      host,
+      port,
+      timeout = this.config.handshakeTimeOut,
+      signal,
+      tls: tlsOptions,
+    } = options ?? ({} as ActiveConnectOptions)
     if (typeof host !== 'string' || host === '') throw new InvalidArgumentError('host must be a non-empty string')
     if (!Number.isInteger(port) || port < 1 || port > 65_535) {
       throw new InvalidArgumentError(`port must be an integer from 1 to 65535, got ${String(port)}`)
@@ -292,15 +344,62 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
     if (!Number.isInteger(timeout) || timeout < 1) {
       throw new InvalidArgumentError(`timeout must be a positive integer (ms), got ${String(timeout)}`)
     }
+    if (
+      tlsOptions !== undefined &&
+      typeof tlsOptions !== 'boolean' &&
+      (typeof tlsOptions !== 'object' || tlsOptions === null)
+    ) {
+      throw new InvalidArgumentError('tls must be a boolean or tls.ConnectionOptions')
+    }
+    if (this.config.mode === 'udp') {
+      if (tlsOptions !== undefined && tlsOptions !== false)
+        throw new InvalidArgumentError('TLS is not available in udp mode')
+      return this.#connectDatagram(host, port)
+    }
     const socket = await connectSocket(host, port, timeout, signal)
     const remoteEndPoint = remoteEndPointOf(socket)
     if (remoteEndPoint === undefined) {
       socket.destroy()
       throw new ConnectError(`The connection to ${host}:${port} closed at once`)
     }
-    const result = await this.#admit(new TcpIncomingConnection(socket, remoteEndPoint, this.config))
+    let connection: IncomingConnection
+    if (tlsOptions === undefined || tlsOptions === false) {
+      connection = new TcpIncomingConnection(socket, remoteEndPoint, this.config)
+    } else {
+      const clientOptions: tls.ConnectionOptions = tlsOptions === true ? {} : { ...tlsOptions }
+      if (clientOptions.servername === undefined && net.isIP(host) === 0) clientOptions.servername = host
+      connection = new TlsOutgoingConnection(socket, remoteEndPoint, this.config, clientOptions, timeout)
+    }
+    const result = await this.#admit(connection)
     if (typeof result === 'string') {
+      if (connection instanceof TlsOutgoingConnection && connection.failure !== undefined) {
+        throw new ConnectError(`The TLS handshake with ${host}:${port} failed`, { cause: connection.failure })
+      }
       throw new ConnectError(`The connection to ${host}:${port} was refused (${result})`, {
+        code: 'ERR_CONNECTION_REFUSED',
+      })
+    }
+    return result
+  }
+
+  /** `activeConnect` in UDP mode: a session with `host:port` on a UDP listener of its family. */
+  async #connectDatagram(host: string, port: number): Promise<TSession> {
+    let address: string
+    let family: number
+    try {
+      ;({ address, family } = await lookup(host))
+    } catch (error) {
+      throw new ConnectError(`Cannot resolve ${host}`, { cause: error })
+    }
+    const wanted = family === 6 ? 'IPv6' : 'IPv4'
+    const transport = this.#transports.find(
+      (candidate): candidate is UdpTransport => candidate instanceof UdpTransport && candidate.info?.family === wanted,
+    )
+    if (transport === undefined) throw new ConnectError(`No running UDP listener of family ${wanted} for ${host}`)
+    const connection = transport.outbound({ address, port, family: wanted })
+    const result = await this.#admit(connection)
+    if (typeof result === 'string') {
+      throw new ConnectError(`The session with ${host}:${port} was refused (${result})`, {
         code: 'ERR_CONNECTION_REFUSED',
       })
     }
@@ -384,7 +483,9 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
       if (handshake) this.logger.info('TLS handshake failed', { remote: formatRemote(remote), err: error })
       else this.logger.error('Connection refused: the accept path threw', { remote: formatRemote(remote), err: error })
       if (socketSession !== undefined) void socketSession.close(CloseReason.InternalError)
-      return this.#refuse(connection, handshake ? 'handshake' : 'acceptError', remote.address)
+      // A handshake aborted because the server stops is not the client's failure.
+      const cause = this.#state !== ServerState.Running ? 'notRunning' : handshake ? 'handshake' : 'acceptError'
+      return this.#refuse(connection, cause, remote.address)
     } finally {
       this.#admitting--
       this.#checkEmpty()
@@ -397,6 +498,7 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
     }
     this.#sessions.set(key, session)
     this.#internals.slotAddress(session, remote.address)
+    if (connection.released !== undefined) this.#releases.set(session, () => connection.released?.())
     this.#counters.accepted++
     if (this.config.logBasicSessionActivity) {
       this.logger.info('Session connected', { sessionId: session.sessionId, remote: formatRemote(remote) })
@@ -473,6 +575,15 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
     if (this.#sessions.get(key) === session) this.#sessions.delete(key)
     const address = this.#internals.slotAddress(session)
     if (address !== undefined) this.#slots.release(address)
+    const release = this.#releases.get(session)
+    if (release !== undefined) {
+      this.#releases.delete(session)
+      try {
+        release()
+      } catch (error) {
+        this.logger.error('Releasing a connection threw', { sessionId: session.sessionId, err: error })
+      }
+    }
     this.#counters.close(reason)
     if (this.config.logBasicSessionActivity) {
       this.logger.info('Session closed', { sessionId: session.sessionId, reason: closeReasonName(reason) })

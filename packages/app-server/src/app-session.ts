@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { ReceivePipeline, type StringRequestInfo } from '@socketlite/protocol'
+import { UdpSocketSession } from '@socketlite/session-udp'
 import {
   type AppSession as AppSessionContract,
   CloseReason,
+  DatagramTooLargeError,
   type EndPoint,
   type Logger,
   type ReceiveFilter,
@@ -54,7 +56,10 @@ const closed = 4
 
 /** Reading is paused because the sending queue is full. */
 const pausedForSend = 1
-/** Reading is paused because unparsed bytes pile up behind a slow handler. */
+/**
+ * Reading is paused because unparsed bytes pile up behind a slow handler (streams), or because a handler is running
+ * asynchronously (datagrams: the next datagram waits in the UDP session's bounded queue).
+ */
 const pausedForHandler = 2
 
 interface SendWaiter {
@@ -103,6 +108,12 @@ let socketEvents: {
  * Buffers: `trySend` and `send` copy a `Uint8Array` (or encode a string into a fresh buffer) before they return,
  * so the caller may reuse its buffer at once.
  *
+ * UDP sessions (`mode: 'udp'`) work on datagrams: each datagram is parsed whole (a request never spans datagrams;
+ * one that ends inside a request is dropped whole and counted in `getStats().datagramErrors`, and the session lives
+ * on), datagrams are handled strictly in order, one at a time (the next waits while an asynchronous handler runs),
+ * and each `trySend`/`send` call leaves as one datagram (a payload larger than one datagram is refused:
+ * `DatagramTooLargeError`).
+ *
  * @example
  * ```ts
  * class ChatSession extends AppSession {
@@ -122,6 +133,13 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
   readonly #socket: SocketSession
   readonly #startTime: number
   #pipeline: ReceivePipeline<TRequest> | undefined
+  /** Largest payload of one datagram for UDP sessions; 0 for streams (TCP, TLS). */
+  readonly #maxDatagram: number
+  /** UDP: the requests of the datagram being dispatched, from `#readyIndex` on. */
+  #ready: TRequest[] | undefined
+  #readyIndex = 0
+  /** UDP: a malformed datagram was logged at warn level already (later ones are logged at debug level). */
+  #warnedDatagram = false
   #lastActive: number
   #items: Map<unknown, unknown> | undefined
   #phase = created
@@ -136,6 +154,7 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
     this.server = init.server
     this.#host = init.host
     this.#socket = init.socketSession
+    this.#maxDatagram = init.socketSession instanceof UdpSocketSession ? init.socketSession.maxDatagramSize : 0
     this.sessionId = init.sessionId ?? newSessionId()
     this.#startTime = Date.now()
     this.#lastActive = this.#startTime
@@ -218,8 +237,9 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
   /**
    * Queue `data` for sending: a string is encoded with `textEncoding` (nothing is appended), a `Uint8Array` is
    * copied. Returns false, queuing nothing, when the session is closing or closed, when `send()` calls are waiting,
-   * or when there is no room (the payload must fit under `sendHighWaterMark`, unless the queue is empty). Never
-   * throws, never blocks.
+   * or when there is no room (the payload must fit under `sendHighWaterMark`, unless the queue is empty). UDP: one
+   * datagram per call; false for a payload larger than one datagram (logged at debug level). Never throws, never
+   * blocks.
    */
   trySend(data: Uint8Array | string): boolean {
     if (this.#phase !== open || this.#waiters !== undefined || !this.#offer(data)) {
@@ -231,12 +251,23 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
 
   /**
    * Queue `data` (encoded or copied as by {@link AppSession.trySend}), waiting for room up to `sendTimeOut`
-   * (`0` = forever, `< 0` = not at all). Sends that wait are queued in call order.
+   * (`0` = forever, `< 0` = not at all). Sends that wait are queued in call order. UDP: one datagram per call.
    * @throws {SendTimeoutError} no room within `sendTimeOut`; the session stays open.
    * @throws {SessionClosedError} the session is closing or closed (also when it closes while waiting).
+   * @throws {DatagramTooLargeError} UDP: the payload is larger than one datagram can carry (nothing is sent).
    */
   send(data: Uint8Array | string): Promise<void> {
     if (this.#phase !== open) return Promise.reject(new SessionClosedError())
+    if (this.#maxDatagram > 0) {
+      const size = typeof data === 'string' ? Buffer.byteLength(data, this.#host.encoding) : data.byteLength
+      if (size > this.#maxDatagram) {
+        return Promise.reject(
+          new DatagramTooLargeError(
+            `A datagram of ${size} bytes is larger than the ${this.#maxDatagram} bytes allowed`,
+          ),
+        )
+      }
+    }
     if (this.#waiters === undefined && this.#offer(data)) return Promise.resolve()
     const payload = typeof data === 'string' ? Buffer.from(data, this.#host.encoding) : Buffer.from(data)
     const timeout = this.#host.config.sendTimeOut
@@ -270,7 +301,7 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
 
   /**
    * Parse the stream with `filter` from the next unread byte on; no byte is lost. Usually called from a request
-   * handler to switch protocols.
+   * handler to switch protocols. UDP: from the next datagram on.
    * @throws {InvalidArgumentError} `filter` is not a receive filter.
    */
   setNextReceiveFilter(filter: ReceiveFilter<TRequest>): void {
@@ -307,7 +338,8 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
    */
   #offer(data: Uint8Array | string): boolean {
     const slab = sendSlab
-    if (slab.owner !== this) {
+    // Datagram sessions never stage: each payload is a datagram of its own.
+    if (slab.owner !== this || this.#maxDatagram > 0) {
       return this.#enqueue(typeof data === 'string' ? Buffer.from(data, this.#host.encoding) : Buffer.from(data))
     }
     let size: number
@@ -357,6 +389,14 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
   }
 
   #enqueue(payload: Buffer): boolean {
+    if (this.#maxDatagram > 0 && payload.length > this.#maxDatagram) {
+      this.logger.debug('A payload larger than one datagram was refused', {
+        sessionId: this.sessionId,
+        bytes: payload.length,
+        limit: this.#maxDatagram,
+      })
+      return false
+    }
     if (sendSlab.owner === this) this.#flushStaged()
     const socket = this.#socket
     if (socket.trySend(payload)) {
@@ -423,8 +463,50 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
     if (this.#phase >= closing) return
     const pipeline = this.#pipeline as ReceivePipeline<TRequest>
     pipeline.push(data)
-    if (!this.#busy) this.#pump()
+    if (this.#maxDatagram > 0) this.#onDatagram(pipeline)
+    else if (!this.#busy) this.#pump()
     else if (pipeline.pendingBytes >= this.#host.config.sendHighWaterMark) this.#pause(pausedForHandler)
+  }
+
+  /**
+   * UDP: parse the datagram just pushed, whole, and dispatch its requests. A datagram that does not parse (or ends
+   * inside a request) is dropped whole, counted and logged; the session goes on with the next one. Datagrams come
+   * one at a time: receiving is paused while a handler runs asynchronously.
+   */
+  #onDatagram(pipeline: ReceivePipeline<TRequest>): void {
+    let requests: TRequest[]
+    try {
+      requests = pipeline.drainDatagram()
+    } catch (error) {
+      this.#host.counters.datagramErrors++
+      const code = SocketError.isSocketError(error) ? error.code : 'ERR_PROTOCOL'
+      const fields = { sessionId: this.sessionId, code, err: error }
+      if (this.#warnedDatagram) this.logger.debug('Malformed datagram dropped', fields)
+      else {
+        this.#warnedDatagram = true
+        this.logger.warn('Malformed datagram dropped (later ones of this session are logged at debug level)', fields)
+      }
+      return
+    }
+    if (requests.length === 0) return
+    if (this.#ready === undefined) {
+      this.#ready = requests
+      this.#readyIndex = 0
+    } else for (const request of requests) this.#ready.push(request)
+    if (!this.#busy) this.#pump()
+  }
+
+  /** The next request to dispatch: from the stream (may throw `ProtocolError`), or from the current datagram. */
+  #nextRequest(pipeline: ReceivePipeline<TRequest>): TRequest | undefined {
+    if (this.#maxDatagram === 0) return pipeline.next()
+    const ready = this.#ready
+    if (ready === undefined) return undefined
+    const request = ready[this.#readyIndex++]
+    if (this.#readyIndex >= ready.length) {
+      this.#ready = undefined
+      this.#readyIndex = 0
+    }
+    return request
   }
 
   #onDrain(): void {
@@ -452,7 +534,7 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
 
   /** Dispatch parsed requests until one handler goes asynchronous, more bytes are needed, or dispatch stops. */
   #pump(): void {
-    const staging = sendSlab.acquire(this)
+    const staging = this.#maxDatagram === 0 && sendSlab.acquire(this)
     try {
       this.#dispatch()
     } finally {
@@ -463,7 +545,11 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
     }
     const pipeline = this.#pipeline as ReceivePipeline<TRequest>
     if (this.#busy) return
-    if (this.#paused !== 0 && pipeline.pendingBytes < this.#host.config.sendLowWaterMark) {
+    if (
+      this.#paused !== 0 &&
+      (this.#maxDatagram > 0 ? this.#ready === undefined : pipeline.pendingBytes < this.#host.config.sendLowWaterMark)
+    ) {
+      // UDP: the datagrams that waited are delivered now, in order (a handler that goes asynchronous pauses again).
       this.#resume(pausedForHandler)
     }
     if (this.#closedReason !== undefined) this.#finish()
@@ -475,7 +561,7 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
     while (this.#phase === open || this.#phase === ending) {
       let request: TRequest | undefined
       try {
-        request = pipeline.next()
+        request = this.#nextRequest(pipeline)
       } catch (error) {
         this.#protocolError(error)
         break
@@ -498,6 +584,8 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
 
   #await(result: PromiseLike<unknown>): void {
     this.#busy = true
+    // UDP: the next datagram waits (in the session's bounded queue) until this handler settles.
+    if (this.#maxDatagram > 0) this.#pause(pausedForHandler)
     result.then(
       () => this.#settled(),
       (error: unknown) => {
@@ -538,6 +626,8 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
     if (this.#phase === created) this.#phase = open
     // Busy until the connect handlers settle: no request is dispatched and sessionClosed is not emitted before.
     this.#busy = true
+    // UDP: the datagrams that made the session wait in its queue until then.
+    if (this.#maxDatagram > 0) this.#pause(pausedForHandler)
     this.#socket.start(new SocketEvents(this))
     let result: unknown
     try {

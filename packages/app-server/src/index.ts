@@ -40,6 +40,7 @@ export {
   type ConnectionFilter,
   ConsoleLogFactory,
   closeReasonName,
+  DatagramTooLargeError,
   type EndPoint,
   FilterState,
   formatEndPoint,
@@ -73,6 +74,8 @@ export {
   silentLogFactory,
   type TextEncoding,
   TlsHandshakeError,
+  type TlsSessionInfo,
+  type TlsVersion,
 } from '@socketlite/socket-base'
 export { AppServer } from './app-server.js'
 export type {

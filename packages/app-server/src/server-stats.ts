@@ -49,6 +49,16 @@ export interface ServerStats {
   readonly sendTimeouts: number
   /** Listener-level errors (e.g. `accept` failing with `EMFILE`). */
   readonly listenerErrors: number
+  /**
+   * UDP: datagrams dropped without being parsed: a session's queue was full while its handler was busy, the session
+   * was closing, or its peer was refused (by a limit or a connection filter).
+   */
+  readonly datagramsDropped: number
+  /**
+   * UDP: datagrams that did not parse (malformed, or ending inside a request) and were dropped whole, or that named
+   * no session in session-id mode. The session lives on.
+   */
+  readonly datagramErrors: number
 }
 
 /** The mutable counters behind {@link ServerStats}; plain number fields so that counting costs nothing. */
@@ -60,6 +70,8 @@ export class ServerCounters {
   trySendRefused = 0
   sendTimeouts = 0
   listenerErrors = 0
+  datagramsDropped = 0
+  datagramErrors = 0
   readonly #rejected = new Map<RejectionCause, number>()
   readonly #closed: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0]
 
@@ -93,6 +105,8 @@ export class ServerCounters {
       trySendRefused: this.trySendRefused,
       sendTimeouts: this.sendTimeouts,
       listenerErrors: this.listenerErrors,
+      datagramsDropped: this.datagramsDropped,
+      datagramErrors: this.datagramErrors,
     }
   }
 }

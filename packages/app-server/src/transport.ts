@@ -1,13 +1,17 @@
-import {
-  ConfigError,
-  type EndPoint,
-  type ListenerInfo,
-  type Logger,
-  type ResolvedListenerConfig,
-  type ResolvedServerConfig,
-  type SocketSession,
+import type { TlsCertificateStore } from '@socketlite/session-tls'
+import type {
+  EndPoint,
+  ListenerInfo,
+  Logger,
+  ReceiveFilter,
+  ResolvedListenerConfig,
+  ResolvedServerConfig,
+  SocketSession,
 } from '@socketlite/socket-base'
+import type { ServerCounters } from './server-stats.js'
 import { TcpTransport } from './tcp-transport.js'
+import { TlsTransport } from './tls-transport.js'
+import { UdpTransport } from './udp-transport.js'
 
 /**
  * A connection that arrived on a {@link Transport} and may become a session. The server first checks the limits
@@ -24,6 +28,8 @@ export interface IncomingConnection {
   open(): SocketSession | Promise<SocketSession>
   /** Drop the connection without a session (no session events). Safe to call more than once. */
   refuse(): void
+  /** The session made from this connection closed (after `sessionClosed`): the transport may forget it. */
+  released?(): void
 }
 
 /** What a {@link Transport} reports to its server. */
@@ -34,6 +40,16 @@ export interface TransportHost {
   acceptConnection(connection: IncomingConnection, listener: ListenerInfo): void
   /** Listener-level trouble (e.g. `accept` failing with `EMFILE`); accepting goes on. */
   listenerError(error: Error, listener: ListenerInfo | undefined): void
+  /** The server's counters (UDP transports count the datagrams they drop). */
+  readonly counters: ServerCounters
+  /** The server certificate, when a listener is TLS. */
+  readonly certificates: TlsCertificateStore | undefined
+  /**
+   * A receive filter made without a session (`createFilter(undefined)`), for UDP transports to read the session id a
+   * `UdpRequestInfo` carries before the session is known.
+   * @throws whatever the filter factory throws (it may not support being called without a session).
+   */
+  createListenerFilter(): ReceiveFilter<unknown>
 }
 
 /** One endpoint of a server: it binds, accepts connections and hands them to its {@link TransportHost}. */
@@ -49,16 +65,10 @@ export interface Transport {
 
 /**
  * The one place that turns a listener configuration into a transport, chosen by the server `mode` and the
- * listener's `security`. TLS and UDP transports plug in here.
- * @throws {ConfigError} a combination this build cannot serve.
+ * listener's `security`: plain TCP, TLS over TCP, or UDP (the config schema refuses TLS in UDP mode).
  */
 export function createTransport(listener: ResolvedListenerConfig, host: TransportHost): Transport {
-  const { mode } = host.config
-  if (mode === 'tcp' && listener.security === 'none') return new TcpTransport(listener, host)
-  throw new ConfigError([
-    {
-      path: mode === 'udp' ? 'mode' : 'security',
-      message: `${mode === 'udp' ? 'udp mode' : 'TLS listeners'} are not supported by this build of @socketlite/app-server`,
-    },
-  ])
+  if (host.config.mode === 'udp') return new UdpTransport(listener, host)
+  if (listener.security === 'tls') return new TlsTransport(listener, host)
+  return new TcpTransport(listener, host)
 }

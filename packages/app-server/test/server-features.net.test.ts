@@ -136,6 +136,8 @@ describe('getStats', () => {
       trySendRefused: 0,
       sendTimeouts: 0,
       listenerErrors: 0,
+      datagramsDropped: 0,
+      datagramErrors: 0,
     })
   })
 })

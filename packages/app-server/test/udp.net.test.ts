@@ -59,6 +59,23 @@ describe('UDP sessions', () => {
     expect((await client.receive(3)).map(String)).toEqual(['one\r\n', 'two\r\n', 'three\r\n'])
   })
 
+  test('async handlers: the requests of a datagram, then the next datagram, each after the previous settled', async () => {
+    const order: string[] = []
+    const { port } = await startServer({ config: { mode: 'udp' } }, (created) => {
+      created.on('newRequestReceived', async (session, request) => {
+        order.push(`start ${request.body}`)
+        await new Promise((resolve) => setImmediate(resolve))
+        order.push(`end ${request.body}`)
+        await session.send(`${request.body}\r\n`)
+      })
+    })
+    const client = await udpClient()
+    client.send('ECHO 1\r\nECHO 2\r\nECHO 3\r\n', port)
+    client.send('ECHO 4\r\n', port)
+    expect((await client.receive(4)).map(String)).toEqual(['1\r\n', '2\r\n', '3\r\n', '4\r\n'])
+    expect(order).toEqual(['1', '2', '3', '4'].flatMap((body) => [`start ${body}`, `end ${body}`]))
+  })
+
   test('an incomplete datagram is dropped whole and counted; the session lives on', async () => {
     const { server, port } = await udpEcho()
     const events = closings(server)

@@ -19,7 +19,7 @@ const stopMarginMilliseconds = 5_000
  * `socketlite-echo --cluster N`: the primary process. It makes a self-signed certificate once when needed, forks N
  * workers that each run the echo server on the same endpoints (node:cluster shares the listening sockets, so port 0
  * gives every worker the same ephemeral port), prints the `listening` lines once every worker is ready, replaces a
- * worker that dies, and on SIGINT/SIGTERM (or `io.signal`) tells every worker to stop gracefully and waits for
+ * worker that dies (one that stopped gracefully, exit code 0, is not replaced), and on SIGINT/SIGTERM (or `io.signal`) tells every worker to stop gracefully and waits for
  * them. Resolves with the exit code: 0 after a clean stop, the failing worker's code when a worker could not
  * start (2 for configuration errors, 1 otherwise), 1 when workers kept dying or had to be killed.
  *
@@ -106,6 +106,9 @@ export async function runClusterPrimary(
       if (phase === 'starting' && !ready) {
         failure ??= code === null || code === 0 ? 1 : code
         onStarted?.(failure)
+      } else if (phase === 'running' && code === 0) {
+        // Stopped gracefully on its own (e.g. Ctrl-C reaches the whole process group): not replaced.
+        logger.info('A worker stopped', { worker: id })
       } else if (phase === 'running') {
         logger.error('A worker died; starting a new one', { worker: id, code, signal })
         if (++restarts > size * 3) {

@@ -133,22 +133,47 @@ describe('socketlite-echo (the built binary)', () => {
     expect(echo.stderr()).toContain('ServerShutdown')
   })
 
-  test('--cluster 2: one set of listening lines with the shared port, served by both workers, SIGTERM stops all', async () => {
+  test('--cluster 2: one set of listening lines with the shared port, both workers serve, a dead worker is replaced, SIGTERM stops all', async () => {
     const { process: echo, urls } = await startEchoProcess(['--port', '0', '--cluster', '2', '--log-level', 'info'])
     expect(urls).toEqual([expect.stringMatching(/^tcp:\/\/127\.0\.0\.1:\d+$/)])
-    const sockets = await Promise.all(Array.from({ length: 6 }, () => connect(urls[0] as string)))
-    await Promise.all(
-      sockets.map(async (socket, index) => {
-        socket.write(`client ${index}\r\n`)
-        expect((await readBytes(socket, `client ${index}\r\n`.length)).toString()).toBe(`client ${index}\r\n`)
-      }),
-    )
+    const roundTrip = async (count: number, tag: string): Promise<void> => {
+      const sockets = await Promise.all(Array.from({ length: count }, () => connect(urls[0] as string)))
+      await Promise.all(
+        sockets.map(async (socket, index) => {
+          const line = `${tag} ${index}\r\n`
+          socket.write(line)
+          expect((await readBytes(socket, line.length)).toString()).toBe(line)
+        }),
+      )
+    }
+    await roundTrip(6, 'client')
     const workers = new Set([...echo.stderr().matchAll(/"worker":(\d+)[^\n]*Session connected/g)].map((m) => m[1]))
     expect(workers.size).toBe(2) // round-robin: both workers got connections
+    const pid = Number(/"pid":(\d+),"worker":1,/.exec(echo.stderr())?.[1])
+    process.kill(pid, 'SIGKILL')
+    await echo.waitForStderr(/A worker died; starting a new one/)
+    await echo.waitForStderr(/"worker":1,[^\n]*Echo server listening[\s\S]*"worker":1,[^\n]*Echo server listening/)
+    await roundTrip(4, 'after')
     echo.child.kill('SIGTERM')
     expect(await echo.exit(15_000)).toBe(0)
     expect(echo.lines).toHaveLength(1)
     expect(echo.stderr()).toContain('Cluster stopped')
+  })
+
+  test('--cluster 2 and Ctrl-C (SIGINT to the whole process group): exit 0, no worker replaced', async () => {
+    const { process: echo, urls } = await startEchoProcess(
+      ['--port', '0', '--cluster', '2', '--log-level', 'info'],
+      1,
+      {
+        detached: true,
+      },
+    )
+    const socket = await connect(urls[0] as string)
+    socket.write('hi\r\n')
+    expect((await readBytes(socket, 4)).toString()).toBe('hi\r\n')
+    process.kill(-(echo.child.pid as number), 'SIGINT')
+    expect(await echo.exit(15_000)).toBe(0)
+    expect(echo.stderr()).not.toContain('starting a new one')
   })
 
   test('socketlite-load against socketlite-echo: 0 errors', async () => {

@@ -16,6 +16,8 @@ export interface Spawned {
   readonly lines: string[]
   /** Everything written to stderr so far. */
   stderr(): string
+  /** Resolves once stderr matches `pattern` (rejects if the process exits first or time runs out). */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>
   /** Resolves once `count` stdout lines have arrived (rejects if the process exits first or time runs out). */
   waitForLines(count: number, timeoutMs?: number): Promise<string[]>
   /** Resolves with the exit code (or the signal name) once the process has exited, at most `timeoutMs`. */
@@ -23,19 +25,27 @@ export interface Spawned {
 }
 
 /** Spawns `node <script> ...args`; the process is killed at the end of the test if still running. */
-export function spawnNode(script: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Spawned {
+export function spawnNode(
+  script: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; detached?: boolean } = {},
+): Spawned {
   const child = spawn(process.execPath, [script, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...options.env },
+    // Its own process group, so that a test can signal the group as a terminal's Ctrl-C does.
+    detached: options.detached ?? false,
   })
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   })
   const lines: string[] = []
   let stderr = ''
+  const stderrWaiters = new Set<() => void>()
   child.stderr.setEncoding('utf8')
   child.stderr.on('data', (text: string) => {
     stderr += text
+    for (const waiter of stderrWaiters) waiter()
   })
   const reader = createInterface({ input: child.stdout })
   const waiters = new Set<() => void>()
@@ -50,6 +60,32 @@ export function spawnNode(script: string, args: readonly string[], env: NodeJS.P
     child,
     lines,
     stderr: () => stderr,
+    waitForStderr(pattern, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          const match = pattern.exec(stderr)
+          if (match === null) return
+          finish()
+          resolve(match)
+        }
+        const onExit = (): void => {
+          finish()
+          reject(new Error(`exited before stderr matched ${pattern}; stderr: ${stderr}`))
+        }
+        const timer = setTimeout(() => {
+          finish()
+          reject(new Error(`stderr did not match ${pattern} within ${timeoutMs} ms; stderr: ${stderr}`))
+        }, timeoutMs)
+        const finish = (): void => {
+          clearTimeout(timer)
+          stderrWaiters.delete(check)
+          child.off('exit', onExit)
+        }
+        stderrWaiters.add(check)
+        child.once('exit', onExit)
+        check()
+      })
+    },
     waitForLines(count, timeoutMs = 10_000) {
       if (lines.length >= count) return Promise.resolve(lines.slice(0, count))
       return new Promise((resolve, reject) => {
@@ -96,8 +132,9 @@ export function spawnNode(script: string, args: readonly string[], env: NodeJS.P
 export async function startEchoProcess(
   args: readonly string[],
   listeners = 1,
+  options: { detached?: boolean } = {},
 ): Promise<{ process: Spawned; urls: string[] }> {
-  const spawned = spawnNode(echoCli, ['--log-level', 'warn', ...args])
+  const spawned = spawnNode(echoCli, ['--log-level', 'warn', ...args], options)
   const lines = await spawned.waitForLines(listeners)
   const urls = lines.map((line) => {
     const match = /^listening ((?:tcp|tls|udp):\/\/\S+)$/.exec(line)

@@ -1,10 +1,12 @@
-import { connectTcp, readBytes } from '@socketlite/testing'
+import { connectTcp, readBytes, runMain } from '@socketlite/testing'
 import { expect, onTestFinished, test } from 'vitest'
 import { encodePacket } from '../src/binary-packet.js'
-import { runMain } from './run-main.js'
+
+/** The program the README runs, as built by `build` (or by test/global-setup.ts). */
+const builtMain = new URL('../dist/main.js', import.meta.url)
 
 test('node dist/main.js --port 0 serves echoes and stops on SIGTERM with exit code 0', async () => {
-  const main = await runMain(['--port', '0'])
+  const main = await runMain(builtMain, ['--port', '0'])
   const client = await connectTcp(main.ports[0] ?? 0)
   onTestFinished(() => {
     client.destroy()

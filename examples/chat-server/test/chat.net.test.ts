@@ -1,8 +1,7 @@
 import { silentLogFactory } from '@socketlite/app-server'
-import { connectTcp } from '@socketlite/testing'
+import { connectLineClient } from '@socketlite/testing'
 import { expect, onTestFinished, test } from 'vitest'
 import { type ChatServerOptions, createChatServer } from '../src/server.js'
-import { lineReader } from './line-reader.js'
 
 async function startChat(options: Partial<ChatServerOptions> = {}) {
   const server = createChatServer({ port: 0, logFactory: silentLogFactory, ...options })
@@ -13,20 +12,8 @@ async function startChat(options: Partial<ChatServerOptions> = {}) {
 
 /** A scripted chat client: `say` sends a line, `hear` reads the next one. */
 async function client(port: number) {
-  const socket = await connectTcp(port)
-  onTestFinished(() => {
-    socket.destroy()
-  })
-  const lines = lineReader(socket)
-  return {
-    socket,
-    say: (line: string) => socket.write(`${line}\r\n`),
-    hear: () => lines.next(),
-    async ask(line: string) {
-      socket.write(`${line}\r\n`)
-      return lines.next()
-    },
-  }
+  const lines = await connectLineClient(port)
+  return { ...lines, hear: () => lines.next() }
 }
 
 test('login, rooms, user lists, chat to the room only, and leaving on disconnect', async () => {

@@ -1,10 +1,9 @@
 import { once } from 'node:events'
 import { silentLogFactory } from '@socketlite/app-server'
-import { connectTcp } from '@socketlite/testing'
+import { connectLineClient, connectTcp } from '@socketlite/testing'
 import { expect, onTestFinished, test } from 'vitest'
 import { createBackendServer } from '../src/backend-server.js'
 import { createGateServer } from '../src/server.js'
-import { lineReader } from './line-reader.js'
 
 const timeout = () => ({ signal: AbortSignal.timeout(2_000) })
 
@@ -28,29 +27,14 @@ async function startGate(backendPort: number) {
   return { gate, port, up }
 }
 
-async function client(port: number) {
-  const socket = await connectTcp(port)
-  onTestFinished(() => {
-    socket.destroy()
-  })
-  const lines = lineReader(socket)
-  return {
-    socket,
-    async ask(line: string) {
-      socket.write(`${line}\r\n`)
-      return lines.next()
-    },
-  }
-}
-
 test('the gate relays each client line to the backend and routes every answer to its own client', async () => {
   const { backend, port: backendPort } = await startBackend()
   const { gate, port, up } = await startGate(backendPort)
   await up
   expect(gate.link.connected).toBe(true)
   expect(backend.sessionCount).toBe(1) // the gate's link: one connection for every client
-  const alice = await client(port)
-  const bob = await client(port)
+  const alice = await connectLineClient(port)
+  const bob = await connectLineClient(port)
   const [aliceAnswer, bobAnswer] = await Promise.all([alice.ask('ECHO I am alice'), bob.ask('ECHO I am bob')])
   expect([aliceAnswer, bobAnswer]).toEqual(['I am alice', 'I am bob'])
   expect(await alice.ask('PLAYERS')).toBe('PLAYERS 2')
@@ -66,8 +50,8 @@ test('while the backend is down clients get an error; the link comes back by its
   const first = await startBackend()
   const { gate, port, up } = await startGate(first.port)
   await up
-  const alice = await client(port)
-  const bob = await client(port)
+  const alice = await connectLineClient(port)
+  const bob = await connectLineClient(port)
   expect(await alice.ask('PLAYERS')).toBe('PLAYERS 2')
 
   const down = once(gate.link, 'down', timeout())
@@ -87,7 +71,7 @@ test('a gate started before its backend keeps retrying until the backend is ther
   await probe.backend.stop() // a free port, for now
   const { gate, port, up } = await startGate(probe.port)
   expect(gate.link.connected).toBe(false)
-  const early = await client(port)
+  const early = await connectLineClient(port)
   expect(await early.ask('ECHO hello?')).toBe('ERROR backend unavailable')
   await startBackend(probe.port)
   await up

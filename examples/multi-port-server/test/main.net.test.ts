@@ -1,26 +1,21 @@
-import { connectTcp } from '@socketlite/testing'
-import { expect, onTestFinished, test } from 'vitest'
-import { lineReader } from './line-reader.js'
-import { runMain } from './run-main.js'
+import { connectLineClient, runMain } from '@socketlite/testing'
+import { expect, test } from 'vitest'
+
+/** The program the README runs, as built by `build` (or by test/global-setup.ts). */
+const builtMain = new URL('../dist/main.js', import.meta.url)
 
 test.each([[[]], [['--two-servers']]])(
   'node dist/main.js --port 0 --internal-port 0 %j serves both ports and stops on SIGTERM with exit code 0',
   async (extra: string[]) => {
-    const main = await runMain(['--port', '0', '--internal-port', '0', ...extra], 2)
-    const [externalPort, internalPort] = main.ports
-    const client = await connectTcp(externalPort ?? 0)
-    const backend = await connectTcp(internalPort ?? 0)
-    onTestFinished(() => {
-      client.destroy()
-      backend.destroy()
+    const main = await runMain(builtMain, ['--port', '0', '--internal-port', '0', ...extra], {
+      listening: 2,
     })
-    const clientLines = lineReader(client)
-    const backendLines = lineReader(backend)
-    client.write('ECHO ready\r\n')
-    expect(await clientLines.next()).toBe('ready')
-    backend.write('NOTICE hello\r\n')
-    expect(await backendLines.next()).toBe('SENT 1')
-    expect(await clientLines.next()).toBe('NOTICE hello')
+    const [externalPort, internalPort] = main.ports
+    const client = await connectLineClient(externalPort ?? 0)
+    const backend = await connectLineClient(internalPort ?? 0)
+    expect(await client.ask('ECHO ready')).toBe('ready')
+    expect(await backend.ask('NOTICE hello')).toBe('SENT 1')
+    expect(await client.next()).toBe('NOTICE hello')
     expect(await main.stop()).toBe(0)
   },
 )

@@ -1,26 +1,9 @@
 import { silentLogFactory } from '@socketlite/app-server'
-import { connectTcp } from '@socketlite/testing'
+import { connectLineClient } from '@socketlite/testing'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import type { MultiPortApp, MultiPortOptions } from '../src/multi-port-app.js'
 import { createMultiPortServer } from '../src/server.js'
 import { createMultiPortServers } from '../src/two-servers.js'
-import { lineReader } from './line-reader.js'
-
-async function connect(port: number) {
-  const socket = await connectTcp(port)
-  onTestFinished(() => {
-    socket.destroy()
-  })
-  const lines = lineReader(socket)
-  return {
-    /** Send one command line and read one reply line. */
-    async ask(line: string) {
-      socket.write(`${line}\r\n`)
-      return lines.next()
-    },
-    next: () => lines.next(),
-  }
-}
 
 describe.each<[string, (options: MultiPortOptions) => MultiPortApp]>([
   ['one server, two listeners', createMultiPortServer],
@@ -36,9 +19,9 @@ describe.each<[string, (options: MultiPortOptions) => MultiPortApp]>([
 
   test('both ports echo; only the internal port may send notices, which reach every external client', async () => {
     const ports = await startApp()
-    const alice = await connect(ports.external)
-    const bob = await connect(ports.external)
-    const backend = await connect(ports.internal)
+    const alice = await connectLineClient(ports.external)
+    const bob = await connectLineClient(ports.external)
+    const backend = await connectLineClient(ports.internal)
     expect(await alice.ask('ECHO hi')).toBe('hi')
     expect(await bob.ask('ECHO there')).toBe('there')
     expect(await backend.ask('ECHO s2s')).toBe('s2s')
@@ -54,8 +37,8 @@ describe.each<[string, (options: MultiPortOptions) => MultiPortApp]>([
     const app = create({ externalPort: 0, internalPort: 0, logFactory: silentLogFactory })
     const { external, internal } = await app.start()
     onTestFinished(() => app.stop())
-    const client = await connect(external.port)
-    const backend = await connect(internal.port)
+    const client = await connectLineClient(external.port)
+    const backend = await connectLineClient(internal.port)
     expect(await client.ask('ECHO up')).toBe('up')
     expect(await backend.ask('ECHO up')).toBe('up')
     await app.stop()
@@ -68,10 +51,10 @@ test('the two-server variant keeps separate limits: the internal port takes 16 c
   const app = createMultiPortServers({ externalPort: 0, internalPort: 0, logFactory: silentLogFactory })
   const { external, internal } = await app.start()
   onTestFinished(() => app.stop())
-  const internals = await Promise.all(Array.from({ length: 17 }, () => connect(internal.port)))
+  const internals = await Promise.all(Array.from({ length: 17 }, () => connectLineClient(internal.port)))
   const answers = await Promise.allSettled(internals.map((client) => client.ask('ECHO in')))
   expect(answers.filter((answer) => answer.status === 'fulfilled' && answer.value === 'in')).toHaveLength(16)
-  const externals = await Promise.all(Array.from({ length: 17 }, () => connect(external.port)))
+  const externals = await Promise.all(Array.from({ length: 17 }, () => connectLineClient(external.port)))
   const echoed = await Promise.all(externals.map((client) => client.ask('ECHO out')))
   expect(echoed.every((line) => line === 'out')).toBe(true)
 })

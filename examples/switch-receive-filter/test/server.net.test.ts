@@ -1,19 +1,15 @@
 import { once } from 'node:events'
 import { CloseReason, silentLogFactory } from '@socketlite/app-server'
-import { connectTcp } from '@socketlite/testing'
+import { connectLineClient } from '@socketlite/testing'
 import { expect, onTestFinished, test } from 'vitest'
 import { createSwitchServer } from '../src/server.js'
-import { lineReader } from './line-reader.js'
 
 async function startServer() {
   const server = createSwitchServer({ port: 0, logFactory: silentLogFactory })
   const [endpoint] = await server.start()
   onTestFinished(() => server.stop())
-  const client = await connectTcp(endpoint?.port ?? 0)
-  onTestFinished(() => {
-    client.destroy()
-  })
-  return { server, client, lines: lineReader(client) }
+  const lines = await connectLineClient(endpoint?.port ?? 0)
+  return { server, client: lines.socket, lines }
 }
 
 const y = (text: string) => Buffer.concat([Buffer.from(`Y${text}`), Buffer.of(0x00, 0xff)])

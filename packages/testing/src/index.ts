@@ -1,8 +1,8 @@
 /**
  * @packageDocumentation
  * Test helpers shared by the socketlite packages (private; tests only): ephemeral-port TCP servers and clients,
- * stream readers, chunk splitters, self-signed certificates, and the `sessionCompliance` suite every socket
- * session runs.
+ * stream and line readers, line-protocol clients, chunk splitters, self-signed certificates, running a built
+ * program until it listens, and the `sessionCompliance` suite every socket session runs.
  *
  * @example
  * ```ts
@@ -18,13 +18,18 @@
  * })
  * ```
  */
+
+export { buildIfStale } from './build-if-stale.js'
 export {
   makeSelfSignedCertificate,
   type SelfSignedCertificate,
   type SelfSignedCertificateOptions,
 } from './certificate.js'
 export { bytesDiff, type RandomChunksOptions, randomChunks, seededRandom, splitAt } from './chunks.js'
+export { connectLineClient, type LineClient } from './line-client.js'
+export { type LineReader, lineReader } from './line-reader.js'
 export { readBytes, readUntilEnd } from './read.js'
+export { type RunMainOptions, type RunningMain, runMain } from './run-main.js'
 export {
   type ComplianceCloseReasons,
   type ComplianceFixture,

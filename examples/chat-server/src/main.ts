@@ -4,5 +4,9 @@ import { createChatServer } from './server.js'
 // node dist/main.js [--port 2030]
 const { values } = parseArgs({ options: { port: { type: 'string', default: '2030' } } })
 const server = createChatServer({ port: Number(values.port) })
-for (const { ip, port } of await server.start()) console.log(`listening tcp://${ip}:${port}`)
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void server.stop())
+// Stop on SIGINT/SIGTERM; the handlers are in place before the address is printed, so no early signal kills us.
+const started = server.start()
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void started.finally(() => server.stop()))
+}
+for (const { ip, port } of await started) console.log(`listening tcp://${ip}:${port}`)

@@ -11,6 +11,10 @@ const { values } = parseArgs({
     backend: { type: 'boolean', default: false },
   },
 })
+// SIGINT/SIGTERM handlers go in before anything is printed, so an early signal still stops gracefully.
+const signalled = new Promise<void>((resolve) => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve())
+})
 const stops: (() => Promise<void>)[] = []
 let backendPort = Number(values['backend-port'])
 if (values.backend || values['backend-port'] === undefined) {
@@ -33,4 +37,5 @@ if (!values.backend) {
 const stop = async () => {
   for (const each of stops) await each()
 }
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop())
+await signalled
+await stop()

@@ -12,7 +12,12 @@ const { values } = parseArgs({
 })
 const options = { externalPort: Number(values.port), internalPort: Number(values['internal-port']) }
 const app = values['two-servers'] ? createMultiPortServers(options) : createMultiPortServer(options)
+// SIGINT/SIGTERM handlers go in before anything is printed, so an early signal still stops gracefully.
+const signalled = new Promise<void>((resolve) => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve())
+})
 const { external, internal } = await app.start()
 console.log(`listening tcp://${external.ip}:${external.port} (external)`)
 console.log(`listening tcp://${internal.ip}:${internal.port} (internal)`)
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void app.stop())
+await signalled
+await app.stop()

@@ -56,7 +56,7 @@ export interface ServerStats {
   readonly datagramsDropped: number
   /**
    * UDP: datagrams that did not parse (malformed, or ending inside a request) and were dropped whole, or that named
-   * no session in session-id mode. The session lives on.
+   * no session in session-id mode or before a datagram decided the mode (they make no session). The session lives on.
    */
   readonly datagramErrors: number
 }

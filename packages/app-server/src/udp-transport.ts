@@ -7,7 +7,9 @@ import {
   type EndPoint,
   formatEndPoint,
   type ListenerInfo,
+  type ReceiveFilter,
   type ResolvedListenerConfig,
+  SocketError,
   type SocketSession,
 } from '@socketlite/socket-base'
 import type { IncomingConnection, Transport, TransportHost } from './transport.js'
@@ -38,8 +40,18 @@ interface Route {
   pending: Buffer[] | undefined
 }
 
-/** The result of reading a datagram's session id: the id, `null` for a request without one, `undefined` for none. */
-type SessionIdResult = string | null | undefined
+/** A datagram that names no session; `error` when it does not parse. */
+interface Unnamed {
+  readonly error?: unknown
+}
+
+const unnamed: Unnamed = Object.freeze({})
+
+/**
+ * What a datagram's requests say about its session: the id they all carry, `null` when none of them carries one,
+ * else {@link Unnamed} (it does not parse, holds no request, or mixes ids, or requests with and without one).
+ */
+type SessionIdResult = string | null | Unnamed
 
 /**
  * A UDP endpoint (SuperSocket's `UdpSocketListener` + `UdpSocketServer`): one bound socket shared by every peer, and
@@ -50,8 +62,12 @@ type SessionIdResult = string | null | undefined
  *   sessions (SuperSocket's B13 race).
  * - **Session-id mode**: when the receive filter yields requests with a `sessionId` (`UdpRequestInfo`), one filter
  *   per listener (made with no session) reads each datagram's id first; the session follows its id, and when the id
- *   arrives from a new address, replies go there (roaming). The mode is decided by the first datagram that parses.
- *   The session's own filter then parses the datagram again for dispatch.
+ *   arrives from a new address, replies go there (roaming). The session's own filter then parses the datagram again
+ *   for dispatch.
+ * - The mode is decided once per run of the listener, by the first datagram whose requests say it: all carry one id
+ *   (session-id mode) or none carries any (endpoint mode). A datagram that says neither (it does not parse, holds no
+ *   request, or mixes ids) decides nothing and makes no session: it is dropped and counted in
+ *   `getStats().datagramErrors`. So is, in session-id mode, a datagram that names no session.
  * - A datagram that arrives for a session being closed, or over the session's queue bound, is dropped and counted;
  *   so are the datagrams of a refused peer (each new datagram of it is a new admission attempt).
  */
@@ -64,6 +80,10 @@ export class UdpTransport implements Transport {
   #idMode: boolean | undefined
   /** The listener's own filter for session-id mode; `null` when the factory cannot make one without a session. */
   #idPipeline: ReceivePipeline<unknown> | null | undefined
+  /** The filter {@link UdpTransport.#idPipeline} starts every datagram with. */
+  #idFilter: ReceiveFilter<unknown> | undefined
+  /** A datagram that named no session was logged at warn level; later ones go to debug. */
+  #warnedUnnamed = false
   #info: ListenerInfo | undefined
   #local: EndPoint | undefined
 
@@ -113,6 +133,7 @@ export class UdpTransport implements Transport {
     this.#info = undefined
     this.#idMode = undefined
     this.#idPipeline = undefined
+    this.#idFilter = undefined
   }
 
   /**
@@ -132,7 +153,8 @@ export class UdpTransport implements Transport {
   #onMessage(data: Buffer, remote: EndPoint): void {
     const remoteKey = formatEndPoint(remote)
     const direct = this.#byEndPoint.get(remoteKey)
-    if (direct !== undefined && (direct.outbound || this.#idMode !== true)) {
+    // An activeConnect session takes all that its peer sends; so does a peer's session in endpoint mode.
+    if (direct !== undefined && (direct.outbound || this.#idMode === false)) {
       this.#deliver(direct, data)
       return
     }
@@ -143,18 +165,27 @@ export class UdpTransport implements Transport {
         this.#routeById(id, data, remote, remoteKey)
         return
       }
-      if (id === null) this.#idMode = false
-      else if (this.#idMode === true) {
-        // Session-id mode, and this datagram names no session: nobody to give it to.
-        this.#host.counters.datagramErrors++
-        this.#host.counters.datagramsDropped++
+      if (id !== null || this.#idMode === true) {
+        this.#dropUnnamed(remoteKey, id)
         return
       }
+      this.#idMode = false
     }
-    if (direct !== undefined) this.#deliver(direct, data)
+    const route = this.#addRoute(this.#byEndPoint, remoteKey, false, false, remote, remoteKey, [data])
+    this.#host.acceptConnection(this.#connection(route, remoteKey), this.#info as ListenerInfo)
+  }
+
+  /** A datagram that names no session: nobody to give it to. It decides nothing and makes no session. */
+  #dropUnnamed(remoteKey: string, result: Unnamed | null): void {
+    this.#host.counters.datagramErrors++
+    const error = result?.error
+    const code = error === undefined ? undefined : SocketError.isSocketError(error) ? error.code : 'ERR_PROTOCOL'
+    const fields = code === undefined ? { remoteEndPoint: remoteKey } : { remoteEndPoint: remoteKey, code, err: error }
+    const logger = this.#host.logger
+    if (this.#warnedUnnamed) logger.debug('Datagram that names no session dropped', fields)
     else {
-      const route = this.#addRoute(this.#byEndPoint, remoteKey, false, false, remote, remoteKey, [data])
-      this.#host.acceptConnection(this.#connection(route, remoteKey), this.#info as ListenerInfo)
+      this.#warnedUnnamed = true
+      logger.warn('Datagram that names no session dropped (later ones are logged at debug level)', fields)
     }
   }
 
@@ -175,13 +206,12 @@ export class UdpTransport implements Transport {
     this.#deliver(route, data)
   }
 
-  /** The session id the datagram's requests carry (all the same), `null` when they carry none, `undefined` if unknown. */
+  /** What the datagram's requests say about its session, read with the listener's own filter. */
   #sessionIdOf(data: Buffer): SessionIdResult {
     if (this.#idPipeline === undefined) {
       try {
-        this.#idPipeline = new ReceivePipeline(this.#host.createListenerFilter(), {
-          maxRequestLength: this.#host.config.maxRequestLength,
-        })
+        this.#idFilter = this.#host.createListenerFilter()
+        this.#idPipeline = new ReceivePipeline(this.#idFilter, { maxRequestLength: this.#host.config.maxRequestLength })
       } catch {
         // A factory that needs a session: this server uses endpoint mode.
         this.#idPipeline = null
@@ -193,17 +223,23 @@ export class UdpTransport implements Transport {
     try {
       pipeline.push(data)
       requests = pipeline.drainDatagram()
-    } catch {
-      return undefined
+    } catch (error) {
+      // drainDatagram reset the pipeline: the next datagram starts clean.
+      return { error }
     }
-    let id: string | undefined
+    // The filter is shared by every peer: a switch made by one datagram must not change how the next one is read.
+    if (pipeline.filter !== this.#idFilter) pipeline.reset()
+    let id: string | null | undefined
     for (const request of requests) {
       const carried = (request as { sessionId?: unknown } | null)?.sessionId
-      if (typeof carried !== 'string') return id === undefined ? null : undefined
-      if (carried === '' || (id !== undefined && carried.toLowerCase() !== id.toLowerCase())) return undefined
-      id = carried
+      const current = typeof carried === 'string' ? carried : null
+      if (current === '') return unnamed
+      if (id === undefined) id = current
+      else if (id === null || current === null) {
+        if (id !== current) return unnamed
+      } else if (current.toLowerCase() !== id.toLowerCase()) return unnamed
     }
-    return id
+    return id === undefined ? unnamed : id
   }
 
   #deliver(route: Route, data: Buffer): void {

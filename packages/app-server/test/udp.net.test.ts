@@ -99,6 +99,21 @@ describe('UDP sessions', () => {
     expect(server.getStats().datagramErrors).toBe(1)
   })
 
+  test("a malformed first datagram makes no session for its sender; the sender's next valid one does", async () => {
+    const { server, port } = await udpEcho()
+    const junk = await udpClient()
+    const witness = await udpClient()
+    junk.send('ECHO cut', port)
+    // Sent after the junk: once it is answered, the server has read the junk.
+    witness.send('ECHO ok\r\n', port)
+    expect((await witness.receive(1)).map(String)).toEqual(['ok\r\n'])
+    expect(server.getSessionById(`127.0.0.1:${junk.port}`)).toBeUndefined()
+    expect(server.getStats()).toMatchObject({ accepted: 1, datagramErrors: 1, datagramsDropped: 0 })
+    junk.send('ECHO now\r\n', port)
+    expect((await junk.receive(1)).map(String)).toEqual(['now\r\n'])
+    expect(server.sessionCount).toBe(2)
+  })
+
   test('handles the datagrams of a session strictly in order, one at a time, under a burst of 10 000', async () => {
     const count = 10_000
     const window = 128
@@ -360,23 +375,49 @@ class KeyedRequest extends UdpRequestInfo {
   }
 }
 
-/** Parses a whole datagram into one {@link KeyedRequest}; shorter than 40 bytes is a protocol error. */
-class KeyedDatagramFilter implements ReceiveFilter<KeyedRequest> {
+/** A request of {@link KeyedFilter} that carries no session id. */
+interface PlainRequest {
+  readonly key: string
+}
+
+type TestRequest = KeyedRequest | PlainRequest
+
+/** After `SWCH`: reads every request as a {@link KeyedRequest} of session `switched`. */
+class SwitchedFilter implements ReceiveFilter<TestRequest> {
+  readonly state = FilterState.Normal
+  readonly leftBufferSize = 0
+
+  filter(data: Buffer, offset: number, length: number, context: ReceiveFilterContext<TestRequest>): number {
+    context.request = new KeyedRequest('SWCD', 'switched', data.toString('latin1', offset, offset + length))
+    return length
+  }
+
+  reset(): void {}
+}
+
+/**
+ * Requests separated by `|` in a datagram: a {@link KeyedRequest}; or `PING`, a request without a session id; or
+ * `SWCH`, which switches to {@link SwitchedFilter}. Anything else shorter than 40 bytes is a protocol error.
+ */
+class KeyedFilter implements ReceiveFilter<TestRequest> {
   state: FilterState = FilterState.Normal
   readonly leftBufferSize = 0
 
-  filter(data: Buffer, offset: number, length: number, context: ReceiveFilterContext<KeyedRequest>): number {
-    if (length < 40) {
+  filter(data: Buffer, offset: number, length: number, context: ReceiveFilterContext<TestRequest>): number {
+    const end = offset + length
+    const bar = data.indexOf('|', offset)
+    const stop = bar >= 0 && bar < end ? bar : end
+    const consumed = stop - offset + (stop < end ? 1 : 0)
+    const text = data.toString('latin1', offset, stop)
+    if (text === 'PING') context.request = { key: 'PING' }
+    else if (text === 'SWCH') context.nextFilter = new SwitchedFilter()
+    else if (text.length >= 40) {
+      context.request = new KeyedRequest(text.slice(0, 4), text.slice(4, 40), data.toString('utf8', offset + 40, stop))
+    } else {
       this.state = FilterState.Error
-      throw new ProtocolError('A datagram needs a 4-byte key and a 36-character session id')
+      throw new ProtocolError('A request needs a 4-byte key and a 36-character session id')
     }
-    const text = data.toString('latin1', offset, offset + 40)
-    context.request = new KeyedRequest(
-      text.slice(0, 4),
-      text.slice(4),
-      data.toString('utf8', offset + 40, offset + length),
-    )
-    return length
+    return consumed
   }
 
   reset(): void {
@@ -388,11 +429,11 @@ describe('UDP sessions named by UdpRequestInfo', () => {
   const id = (n: number) => `00000000-0000-0000-0000-${String(n).padStart(12, '0')}`
 
   async function keyedServer() {
-    return startServer<KeyedRequest>(
-      { config: { mode: 'udp' }, receiveFilterFactory: () => new KeyedDatagramFilter() },
+    return startServer<TestRequest>(
+      { config: { mode: 'udp' }, receiveFilterFactory: () => new KeyedFilter() },
       (created) => {
         created.on('newRequestReceived', (session, request) => {
-          session.trySend(`${request.key} ${session.sessionId} ${request.body}`)
+          session.trySend(`${request.key} ${session.sessionId} ${'body' in request ? request.body : ''}`)
         })
       },
     )
@@ -433,8 +474,56 @@ describe('UDP sessions named by UdpRequestInfo', () => {
     client.send('short', port)
     client.send(`ECHO${id(3)}after`, port)
     expect((await client.receive(2)).map(String)[1]).toBe(`ECHO ${id(3)} after`)
-    expect(server.getStats().datagramErrors).toBe(1)
+    expect(server.getStats()).toMatchObject({ datagramErrors: 1, datagramsDropped: 0 })
     expect(server.sessionCount).toBe(1)
+  })
+
+  test.each<[string, (string | Buffer)[]]>([
+    ['shorter than the header', ['short']],
+    ['that is empty', [Buffer.alloc(0)]],
+    ['that mixes requests with and without an id', [`PING|ECHO${id(4)}x`, `ECHO${id(4)}y|PING`]],
+    ['that names two sessions', [`ECHO${id(4)}x|ECHO${id(5)}y`]],
+  ])(
+    "a first datagram %s decides nothing and makes no session: the sender's next ones go by their id",
+    async (_, junk) => {
+      const { server, port } = await keyedServer()
+      const client = await udpClient()
+      const roamed = await udpClient()
+      for (const datagram of junk) client.send(datagram, port)
+      client.send(`ECHO${id(4)}valid`, port)
+      expect((await client.receive(1)).map(String)).toEqual([`ECHO ${id(4)} valid`])
+      expect(server.getSessionById(`127.0.0.1:${client.port}`)).toBeUndefined()
+      roamed.send(`ECHO${id(4)}moved`, port)
+      expect((await roamed.receive(1)).map(String)).toEqual([`ECHO ${id(4)} moved`])
+      expect(server.sessionCount).toBe(1)
+      expect(server.getStats()).toMatchObject({ accepted: 1, datagramErrors: junk.length, datagramsDropped: 0 })
+    },
+  )
+
+  test('once in session-id mode, a datagram without an id is dropped and counted; the mode stays', async () => {
+    const { server, port } = await keyedServer()
+    const before = await udpClient()
+    const after = await udpClient()
+    before.send(`ECHO${id(7)}one`, port)
+    await before.receive(1)
+    before.send('PING', port)
+    after.send(`ECHO${id(7)}two`, port)
+    expect((await after.receive(1)).map(String)).toEqual([`ECHO ${id(7)} two`])
+    expect(before.texts()).toEqual([`ECHO ${id(7)} one`])
+    expect(server.sessionCount).toBe(1)
+    expect(server.getStats()).toMatchObject({ accepted: 1, datagramErrors: 1 })
+  })
+
+  test("a filter switch in one peer's datagram does not change how the ids of the next datagrams are read", async () => {
+    const { server, port } = await keyedServer()
+    const first = await udpClient()
+    const second = await udpClient()
+    first.send(`ECHO${id(8)}a|SWCH`, port)
+    expect((await first.receive(1)).map(String)).toEqual([`ECHO ${id(8)} a`])
+    second.send(`ECHO${id(9)}b`, port)
+    expect((await second.receive(1)).map(String)).toEqual([`ECHO ${id(9)} b`])
+    expect(server.getSessionById('switched')).toBeUndefined()
+    expect(server.sessionCount).toBe(2)
   })
 })
 

@@ -8,58 +8,16 @@
 // BENCH_ROUNDS (default 2), BENCH_CONNECTIONS (100), BENCH_WINDOW (lines in flight per connection, 32),
 // BENCH_IDLE_CONNECTIONS (10000; 0 skips the idle measurement), BENCH_BINARY=1 (also measure app-server with
 // frames as bytes, BinaryTerminatorReceiveFilter: the server's own cost without text decoding and parsing).
-import { execFileSync, fork } from 'node:child_process'
-import { readdirSync, statSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import * as kit from './bench-kit.mjs'
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 10)
-const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2))
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 100)
-const window = Number(process.env.BENCH_WINDOW ?? 32)
-const idleConnections = Number(process.env.BENCH_IDLE_CONNECTIONS ?? 10_000)
-const here = (name) => fileURLToPath(new URL(name, import.meta.url))
-
-// The servers run the built package: build it first when dist/ is missing or older than src/.
-const built = (() => {
-  try {
-    return statSync(here('../dist/index.js')).mtimeMs
-  } catch {
-    return 0
-  }
-})()
-const sources = readdirSync(here('../src')).map((name) => statSync(here(`../src/${name}`)).mtimeMs)
-if (sources.some((modified) => modified > built)) {
-  console.log('building @socketlite/app-server (dist/ is older than src/) ...')
-  execFileSync('pnpm', ['exec', 'tsup'], { cwd: here('..'), stdio: 'ignore' })
-}
-
-function child(script, args = [], execArgv = []) {
-  const process = fork(here(script), args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  const replies = []
-  const waiters = []
-  process.on('message', (message) => {
-    const waiter = waiters.shift()
-    if (waiter) waiter(message)
-    else replies.push(message)
-  })
-  const next = () =>
-    replies.length > 0 ? Promise.resolve(replies.shift()) : new Promise((resolve) => waiters.push(resolve))
-  return {
-    process,
-    next,
-    ask: (message) => {
-      process.send(message)
-      return next()
-    },
-    stop: () => {
-      process.send({ cmd: 'stop' })
-      return new Promise((resolve) => process.once('exit', resolve))
-    },
-  }
-}
-
-const load = child('load-generator.mjs')
-await load.next()
+const { seconds, rounds, connections, window, idleConnections } = kit.benchSettings({
+  seconds: 10,
+  rounds: 2,
+  connections: 100,
+  window: 32,
+  idleConnections: 10_000,
+})
+const load = await kit.startLoadGenerator('load-generator.mjs')
 
 const kinds = ['bare', 'socketlite', ...(process.env.BENCH_BINARY === '1' ? ['socketlite-binary'] : [])]
 const names = {
@@ -67,63 +25,22 @@ const names = {
   socketlite: '@socketlite/app-server',
   'socketlite-binary': 'app-server, byte frames',
 }
-const servers = {}
-for (const kind of kinds) {
-  servers[kind] = child('echo-server.mjs', [kind], ['--expose-gc'])
-  servers[kind].port = (await servers[kind].next()).port
-}
+const servers = await kit.startServers(kinds, (kind) => kit.child('echo-server.mjs', [kind], ['--expose-gc']))
 
 const secondsPerRun = seconds / kinds.length / rounds
-const totals = Object.fromEntries(
-  kinds.map((kind) => [kind, { messages: 0, seconds: 0, cpu: 0, maxRss: 0, loadCpu: 0 }]),
+const { totals, problems } = await kit.runRounds(kinds, rounds, servers, (_, server) =>
+  load.ask({ cmd: 'echo', port: server.port, connections, window, seconds: secondsPerRun, warmup: kit.warmupSeconds }),
 )
-let problems = 0
-for (let round = 0; round < rounds; round++) {
-  for (const kind of round % 2 === 0 ? kinds : [...kinds].reverse()) {
-    const server = servers[kind]
-    const result = await load.ask({
-      cmd: 'echo',
-      port: server.port,
-      connections,
-      window,
-      seconds: secondsPerRun,
-      warmup: 0.3,
-    })
-    const mark = await server.ask({ cmd: 'mark' })
-    const total = totals[kind]
-    total.messages += result.messages
-    total.seconds += result.seconds
-    total.cpu += mark.cpu
-    total.loadCpu += result.cpu
-    total.maxRss = Math.max(total.maxRss, mark.maxRss)
-    problems += result.errors + result.mismatches
-    if (result.errors + result.mismatches > 0) {
-      console.error(`${kind}: ${result.errors} socket errors, ${result.mismatches} echo mismatches`)
-    }
-  }
-}
 
-const rate = (kind) => totals[kind].messages / totals[kind].seconds
-const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
-// Server CPU includes the 0.3 s of warm-up per round.
-const cpuPercent = (kind) => ((100 * totals[kind].cpu) / 1e6 / (totals[kind].seconds + 0.3 * rounds)).toFixed(0)
 console.log(
   `echo: ${connections} connections × ${window} lines of 36 B in flight, ${(seconds / kinds.length).toFixed(1)} s` +
     ` per server in ${rounds} rounds`,
 )
-for (const kind of kinds) {
-  const name = names[kind]
-  console.log(
-    `  ${name.padEnd(24)} ${Math.round(rate(kind)).toLocaleString('en-US').padStart(11)} msgs/s` +
-      `  server CPU ${cpuPercent(kind).padStart(3)} %  max RSS ${mib(totals[kind].maxRss)}` +
-      `  (load generator CPU ${((100 * totals[kind].loadCpu) / 1e6 / totals[kind].seconds).toFixed(0)} %)`,
-  )
-}
-console.log(`  ratio socketlite / bare: ${(rate('socketlite') / rate('bare')).toFixed(3)} (target >= 0.9)`)
-if (kinds.includes('socketlite-binary')) {
-  console.log(`  ratio byte frames / bare: ${(rate('socketlite-binary') / rate('bare')).toFixed(3)}`)
-}
-console.log(`  echoes verified: ${problems === 0 ? 'all byte-identical' : `${problems} problems`}`)
+for (const kind of kinds) console.log(kit.resultLine(names[kind], totals[kind], rounds))
+const ratio = (kind) => (kit.rate(totals[kind]) / kit.rate(totals.bare)).toFixed(3)
+console.log(`  ratio socketlite / bare: ${ratio('socketlite')} (target >= 0.9)`)
+if (kinds.includes('socketlite-binary')) console.log(`  ratio byte frames / bare: ${ratio('socketlite-binary')}`)
+console.log(kit.verifiedLine(problems))
 
 if (idleConnections > 0) {
   console.log(`idle: ${idleConnections.toLocaleString('en-US')} connections held open`)
@@ -143,7 +60,7 @@ if (idleConnections > 0) {
     }
     const mark = await server.ask({ cmd: 'mark', gc: true })
     console.log(
-      `  ${names[kind].padEnd(24)} ${mark.sessions} sessions: RSS +${mib(mark.rss - before.rss)}` +
+      `  ${names[kind].padEnd(24)} ${mark.sessions} sessions: RSS +${kit.mib(mark.rss - before.rss)}` +
         ` = ${((mark.rss - before.rss) / opened / 1024).toFixed(2)} KiB per connection,` +
         ` heap ${((mark.heap - before.heap) / opened).toFixed(0)} B per connection`,
     )

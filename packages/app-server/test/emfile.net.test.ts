@@ -10,16 +10,22 @@ function emfile(): NodeJS.ErrnoException {
   return Object.assign(new Error('accept EMFILE'), { code: 'EMFILE', errno: -24, syscall: 'accept' })
 }
 
+/** The `net.Server`s created from now until the test finishes (they are real: `net.createServer` is only watched). */
+function watchNetServers(): net.Server[] {
+  const created: net.Server[] = []
+  const createServer = net.createServer
+  const spy = vi.spyOn(net, 'createServer').mockImplementation(((...args: Parameters<typeof net.createServer>) => {
+    const server = createServer(...args)
+    created.push(server)
+    return server
+  }) as typeof net.createServer)
+  onTestFinished(() => spy.mockRestore())
+  return created
+}
+
 describe('listener errors', () => {
   test('an accept error (EMFILE) is emitted as server error, logged once per burst, and accepting goes on', async () => {
-    const created: net.Server[] = []
-    const createServer = net.createServer
-    const spy = vi.spyOn(net, 'createServer').mockImplementation(((...args: Parameters<typeof net.createServer>) => {
-      const server = createServer(...args)
-      created.push(server)
-      return server
-    }) as typeof net.createServer)
-    onTestFinished(() => spy.mockRestore())
+    const created = watchNetServers()
     const logs = new RecordingLogFactory()
     const { server, port } = await startServer({ logFactory: logs }, (server) => {
       server.on('newSessionConnected', (session) => session.trySend('WELCOME\r\n'))
@@ -37,14 +43,7 @@ describe('listener errors', () => {
   })
 
   test('without an error listener nothing is thrown', async () => {
-    const created: net.Server[] = []
-    const createServer = net.createServer
-    const spy = vi.spyOn(net, 'createServer').mockImplementation(((...args: Parameters<typeof net.createServer>) => {
-      const server = createServer(...args)
-      created.push(server)
-      return server
-    }) as typeof net.createServer)
-    onTestFinished(() => spy.mockRestore())
+    const created = watchNetServers()
     const { server } = await startServer()
     expect(() => created[0]?.emit('error', emfile())).not.toThrow()
     expect(server.getStats().listenerErrors).toBe(1)

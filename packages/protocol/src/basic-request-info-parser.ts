@@ -41,10 +41,28 @@ export class BasicRequestInfoParser implements RequestInfoParser<StringRequestIn
 
   /** Splits `source` into key, body and parameters. */
   parse(source: string): StringRequestInfo {
-    const position = source.indexOf(this.spliter)
+    const spliter = this.spliter
+    const position = source.indexOf(spliter)
     if (position <= 0) return new StringRequestInfo(source, '', [])
-    const body = source.slice(position + this.spliter.length)
-    const parameters = body === '' ? [] : body.split(this.parameterSpliter).filter((part) => part !== '')
-    return new StringRequestInfo(source.slice(0, position), body, parameters)
+    const body = source.slice(position + spliter.length)
+    return new StringRequestInfo(source.slice(0, position), body, splitParameters(body, this.parameterSpliter))
+  }
+}
+
+/**
+ * `body.split(spliter).filter((part) => part !== '')` in one pass, without the intermediate array and closure: a
+ * body without the spliter gives `[body]` after one search.
+ */
+function splitParameters(body: string, spliter: string): string[] {
+  const first = body.indexOf(spliter)
+  if (first < 0) return body === '' ? [] : [body]
+  const parameters: string[] = []
+  const step = spliter.length
+  let from = 0
+  for (let at = first; ; at = body.indexOf(spliter, from)) {
+    const end = at < 0 ? body.length : at
+    if (end > from) parameters.push(body.slice(from, end))
+    if (at < 0) return parameters
+    from = at + step
   }
 }

@@ -95,10 +95,18 @@ export abstract class FixedHeaderReceiveFilter<TRequest> extends ReceiveFilterBa
   }
 
   #readBodyLength(header: Buffer): number {
-    const bodyLength = this.getBodyLengthFromHeader(header)
-    if (typeof bodyLength !== 'number' || !Number.isSafeInteger(bodyLength) || bodyLength < 0) {
-      throw new ProtocolError(`The header declares an invalid body length (${String(bodyLength)})`)
-    }
-    return bodyLength
+    return checkBodyLength(this.getBodyLengthFromHeader(header))
   }
+}
+
+/**
+ * `bodyLength` when it is a non-negative safe integer.
+ * @throws {ProtocolError} otherwise (`ERR_PROTOCOL`).
+ * @internal
+ */
+export function checkBodyLength(bodyLength: unknown): number {
+  if (typeof bodyLength !== 'number' || !Number.isSafeInteger(bodyLength) || bodyLength < 0) {
+    throw new ProtocolError(`The header declares an invalid body length (${String(bodyLength)})`)
+  }
+  return bodyLength
 }

@@ -1,7 +1,12 @@
-import { InvalidArgumentError, ProtocolError, type ReceiveFilterFactory } from '@socketlite/socket-base'
+import {
+  InvalidArgumentError,
+  ProtocolError,
+  type ReceiveFilterContext,
+  type ReceiveFilterFactory,
+} from '@socketlite/socket-base'
 import { BinaryRequestInfo } from './binary-request-info.js'
-import { FixedHeaderReceiveFilter } from './fixed-header-receive-filter.js'
-import { checkInteger, emptyBuffer } from './internal.js'
+import { checkBodyLength, FixedHeaderReceiveFilter } from './fixed-header-receive-filter.js'
+import { checkInteger, emptyBuffer, requestTooLarge } from './internal.js'
 
 /** Width in bytes of a length field. */
 export type LengthFieldLength = 1 | 2 | 3 | 4 | 8
@@ -67,6 +72,8 @@ export class LengthFieldReceiveFilter extends FixedHeaderReceiveFilter<BinaryReq
   readonly lengthAdjustment: number
   /** Bytes removed from the start of every frame. */
   readonly initialBytesToStrip: number
+  /** Frames that lie whole in one chunk are cut from it directly (the hooks are this class's own). */
+  readonly #inPlace: boolean
 
   /** @throws {InvalidArgumentError} an option out of range. */
   constructor(init: LengthFieldReceiveFilterInit = {}) {
@@ -87,10 +94,49 @@ export class LengthFieldReceiveFilter extends FixedHeaderReceiveFilter<BinaryReq
     this.byteOrder = byteOrder
     this.lengthAdjustment = lengthAdjustment
     this.initialBytesToStrip = initialBytesToStrip
+    // A subclass that overrides a hook gets every frame through the hooks, as FixedHeaderReceiveFilter calls them.
+    const own = LengthFieldReceiveFilter.prototype
+    this.#inPlace =
+      this.getBodyLengthFromHeader === own.getBodyLengthFromHeader && this.resolveRequestInfo === own.resolveRequestInfo
+  }
+
+  /**
+   * A frame that lies whole in `data` (and nothing held from earlier chunks) is cut from it directly: the length is
+   * read where it lies and only the views the request holds are made. Anything else goes the general way.
+   */
+  protected override doFilter(
+    data: Buffer,
+    offset: number,
+    length: number,
+    context: ReceiveFilterContext<BinaryRequestInfo>,
+  ): number {
+    const headerSize = this.headerSize
+    const max = context.maxRequestLength
+    if (!this.#inPlace || length < headerSize || headerSize > max || this.leftBufferSize !== 0) {
+      return super.doFilter(data, offset, length, context)
+    }
+    const frameLength = headerSize + checkBodyLength(this.#bodyLengthAt(data, offset))
+    if (frameLength > max) throw requestTooLarge(frameLength, max)
+    if (frameLength > length) return super.doFilter(data, offset, length, context)
+    const end = offset + frameLength
+    const strip = this.initialBytesToStrip
+    if (strip < headerSize) {
+      const body = frameLength === headerSize ? emptyBuffer : data.subarray(offset + headerSize, end)
+      context.request = new BinaryRequestInfo('', body, data.subarray(offset + strip, offset + headerSize))
+    } else {
+      const body = strip === frameLength ? emptyBuffer : data.subarray(offset + strip, end)
+      context.request = new BinaryRequestInfo('', body, emptyBuffer)
+    }
+    return frameLength
   }
 
   protected getBodyLengthFromHeader(header: Buffer): number {
-    const value = this.#readLengthField(header)
+    return this.#bodyLengthAt(header, 0)
+  }
+
+  /** The body length declared by the header at `data[at, at + headerSize)`. */
+  #bodyLengthAt(data: Buffer, at: number): number {
+    const value = this.#readLengthField(data, at)
     const bodyLength = value + this.lengthAdjustment
     if (bodyLength < 0) {
       throw new ProtocolError(`Adjusted frame length ends before the length field (value ${value})`)
@@ -111,8 +157,8 @@ export class LengthFieldReceiveFilter extends FixedHeaderReceiveFilter<BinaryReq
     return new BinaryRequestInfo('', rest, emptyBuffer)
   }
 
-  #readLengthField(header: Buffer): number {
-    const at = this.lengthFieldOffset
+  #readLengthField(header: Buffer, headerAt: number): number {
+    const at = headerAt + this.lengthFieldOffset
     const bigEndian = this.byteOrder === 'be'
     switch (this.lengthFieldLength) {
       case 1:

@@ -129,34 +129,27 @@ export class ReceivePipeline<TRequest> {
   next(): TRequest | undefined {
     if (this.#error !== undefined) throw this.#error
     const context = this.#context
+    // The context's slots are empty here: cleared after every call, and on reset and failure.
     while (this.#pending > 0) {
       const chunk = this.#chunks[this.#head] as Buffer
       const offset = this.#offset
       const length = chunk.length - offset
-      context.request = undefined
-      context.nextFilter = undefined
       let consumed: number
       try {
         consumed = this.#filter.filter(chunk, offset, length, context)
       } catch (error) {
         throw this.#fail(asSocketError(error))
       }
-      const nextFilter = context.nextFilter
       const request = context.request
-      context.request = undefined
-      context.nextFilter = undefined
-      if (!Number.isInteger(consumed) || consumed < 0 || consumed > length) {
-        throw this.#fail(new ProtocolError(`The receive filter consumed ${consumed} of ${length} bytes`))
-      }
-      if (consumed === 0) {
-        if (nextFilter === undefined) throw this.#fail(new ProtocolError('The receive filter made no progress'))
-        if (++this.#zeroProgressSwitches > maxZeroProgressSwitches) {
-          throw this.#fail(new ProtocolError('The receive filters switched in a loop without consuming a byte'))
-        }
-      } else {
+      const nextFilter = context.nextFilter
+      if (request !== undefined) context.request = undefined
+      if (nextFilter !== undefined) context.nextFilter = undefined
+      if (consumed > 0 && consumed <= length && Number.isInteger(consumed)) {
         this.#zeroProgressSwitches = 0
-        this.#advance(consumed, chunk.length)
-      }
+        this.#pending -= consumed
+        if (consumed === length) this.#dropChunk()
+        else this.#offset = offset + consumed
+      } else this.#checkNoProgress(consumed, length, nextFilter)
       if (nextFilter !== undefined) this.#filter = nextFilter
       if (request !== undefined) return request
     }
@@ -188,6 +181,8 @@ export class ReceivePipeline<TRequest> {
    * constructor or to the last {@link ReceivePipeline.setNextFilter} (switches made by filters are undone).
    */
   reset(): void {
+    this.#context.request = undefined
+    this.#context.nextFilter = undefined
     this.#chunks = []
     this.#head = 0
     this.#offset = 0
@@ -199,10 +194,8 @@ export class ReceivePipeline<TRequest> {
     this.#home.reset()
   }
 
-  #advance(consumed: number, chunkLength: number): void {
-    this.#pending -= consumed
-    this.#offset += consumed
-    if (this.#offset < chunkLength) return
+  /** The chunk at the head is read to its end. */
+  #dropChunk(): void {
     this.#offset = 0
     this.#chunks[this.#head++] = emptyBuffer
     if (this.#head === this.#chunks.length) {
@@ -211,8 +204,24 @@ export class ReceivePipeline<TRequest> {
     }
   }
 
+  /**
+   * A call that consumed no byte is fine once in a while if it switched filters; anything else breaks the rules.
+   * @throws {ProtocolError} the pipeline fails.
+   */
+  #checkNoProgress(consumed: number, length: number, nextFilter: ReceiveFilter<TRequest> | undefined): void {
+    if (!Number.isInteger(consumed) || consumed < 0 || consumed > length) {
+      throw this.#fail(new ProtocolError(`The receive filter consumed ${consumed} of ${length} bytes`))
+    }
+    if (nextFilter === undefined) throw this.#fail(new ProtocolError('The receive filter made no progress'))
+    if (++this.#zeroProgressSwitches > maxZeroProgressSwitches) {
+      throw this.#fail(new ProtocolError('The receive filters switched in a loop without consuming a byte'))
+    }
+  }
+
   #fail(error: SocketError): SocketError {
     this.#error = error
+    this.#context.request = undefined
+    this.#context.nextFilter = undefined
     this.#chunks = []
     this.#head = 0
     this.#offset = 0

@@ -2,9 +2,20 @@ import type { ReceiveFilterContext, ReceiveFilterFactory, TextEncoding } from '@
 import { BasicRequestInfoParser, type RequestInfoParser } from './basic-request-info-parser.js'
 import { BinaryRequestInfo } from './binary-request-info.js'
 import { FrameAccumulator } from './frame-accumulator.js'
-import { checkEncoding, indexOfWithin, markBytes, requestTooLarge, snapshot } from './internal.js'
+import { checkEncoding, decodeRange, indexOfWithin, markBytes, requestTooLarge, snapshot } from './internal.js'
 import { ReceiveFilterBase } from './receive-filter-base.js'
 import type { StringRequestInfo } from './string-request-info.js'
+
+/**
+ * Lets a {@link TerminatorReceiveFilter} whose `resolveRequestInfo` is its own (`parser.parse` of the frame decoded
+ * with `encoding`) decode a frame that lies in one chunk straight from the chunk, skipping the view of it. Set by a
+ * static block of {@link TerminatorReceiveFilterBase}.
+ */
+let decodeInPlace: <TRequest>(
+  filter: TerminatorReceiveFilterBase<TRequest>,
+  parser: RequestInfoParser<TRequest>,
+  encoding: TextEncoding,
+) => void
 
 /** Options of {@link TerminatorReceiveFilterBase} and {@link BinaryTerminatorReceiveFilter}. */
 export interface TerminatorReceiveFilterBaseInit {
@@ -30,6 +41,16 @@ export abstract class TerminatorReceiveFilterBase<TRequest> extends ReceiveFilte
   /** The terminator bytes (a private copy). */
   readonly terminator: Buffer
   readonly #held = new FrameAccumulator()
+  /** Set for a text filter that decodes frames in place (see {@link decodeInPlace}). */
+  #parser: RequestInfoParser<TRequest> | undefined
+  #encoding: TextEncoding = 'utf8'
+
+  static {
+    decodeInPlace = (filter, parser, encoding) => {
+      filter.#parser = parser
+      filter.#encoding = encoding
+    }
+  }
 
   /** @throws {InvalidArgumentError} an empty terminator or an unknown encoding. */
   constructor(init: TerminatorReceiveFilterBaseInit) {
@@ -71,7 +92,11 @@ export abstract class TerminatorReceiveFilterBase<TRequest> extends ReceiveFilte
     if (found >= 0) {
       const frameLength = heldLength + found - offset
       if (frameLength + size > max) throw requestTooLarge(frameLength + size, max)
-      context.request = this.resolveRequestInfo(held.takeWith(data, offset, found))
+      const parser = this.#parser
+      if (heldLength === 0 && parser !== undefined) {
+        // A whole frame in this chunk: decode it where it lies, without a view.
+        context.request = parser.parse(decodeRange(data, this.#encoding, offset, found))
+      } else context.request = this.resolveRequestInfo(held.takeWith(data, offset, found))
       return found + size - offset
     }
     // No terminator yet: the frame needs at least one more byte.
@@ -114,6 +139,10 @@ export class TerminatorReceiveFilter extends TerminatorReceiveFilterBase<StringR
     super(init)
     this.encoding = init.encoding ?? 'utf8'
     this.parser = init.parser ?? new BasicRequestInfoParser()
+    // A subclass that overrides resolveRequestInfo gets every frame through it, as before.
+    if (this.resolveRequestInfo === TerminatorReceiveFilter.prototype.resolveRequestInfo) {
+      decodeInPlace(this, this.parser, this.encoding)
+    }
   }
 
   protected resolveRequestInfo(frame: Buffer): StringRequestInfo {

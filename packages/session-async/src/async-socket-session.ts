@@ -16,6 +16,19 @@ export interface AsyncSocketSessionInit extends SocketSessionInit {
   keepAliveTime?: number
 }
 
+/** The session that owns a socket, read by the socket listeners every session shares. */
+const owner: unique symbol = Symbol('AsyncSocketSession')
+
+/** A socket owned by a session. */
+type OwnedSocket = net.Socket & { [owner]: AsyncSocketSession }
+
+// The socket listeners, one set for all sessions (not four closures per session); `this` is the socket. Set by a
+// static block of AsyncSocketSession, which may call the session's protected methods.
+let onData: (this: OwnedSocket, data: Buffer) => void
+let onEnd: (this: OwnedSocket) => void
+let onError: (this: OwnedSocket, error: Error) => void
+let onClose: (this: OwnedSocket) => void
+
 function familyOf(address: string, reported: string | undefined): AddressFamily {
   if (reported === 'IPv6' || reported === 'IPv4') return reported
   return net.isIPv6(address) ? 'IPv6' : 'IPv4'
@@ -51,6 +64,24 @@ export class AsyncSocketSession extends SocketSession {
   readonly #remoteEndPoint: EndPoint
   readonly #localEndPoint: EndPoint
 
+  static {
+    onData = function (data) {
+      this[owner].deliver(data)
+    }
+    onEnd = function () {
+      this[owner].peerEnded()
+    }
+    onError = function (error) {
+      this[owner].transportFailed(error)
+    }
+    onClose = function () {
+      this.removeListener('data', onData)
+      this.removeListener('end', onEnd)
+      this.removeListener('close', onClose)
+      this[owner].transportClosed()
+    }
+  }
+
   /**
    * Wrap a connected `socket`; the session owns it from now on (do not read, write, end or destroy it yourself).
    * A socket that is already closed gives a session that reports `onClosed(SocketError)` once started.
@@ -68,9 +99,10 @@ export class AsyncSocketSession extends SocketSession {
     this.#localEndPoint = endPoint(socket.localAddress, socket.localPort, socket.localFamily)
     // The session ends its side itself, after draining its queue: Node must not end it on the peer's FIN.
     socket.allowHalfOpen = true
-    socket.on('error', this.#onError)
-    socket.on('end', this.#onEnd)
-    socket.once('close', this.#onClose)
+    ;(socket as OwnedSocket)[owner] = this
+    socket.on('error', onError)
+    socket.on('end', onEnd)
+    socket.on('close', onClose)
     if (socket.closed) {
       this.transportClosed()
       return
@@ -101,7 +133,7 @@ export class AsyncSocketSession extends SocketSession {
   }
 
   protected startReceiving(): void {
-    this.#socket.on('data', this.#onData)
+    this.#socket.on('data', onData)
   }
 
   protected pauseReceiving(): void {
@@ -136,23 +168,5 @@ export class AsyncSocketSession extends SocketSession {
 
   protected destroyTransport(): void {
     this.#socket.destroy()
-  }
-
-  readonly #onData = (data: Buffer): void => {
-    this.deliver(data)
-  }
-
-  readonly #onEnd = (): void => {
-    this.peerEnded()
-  }
-
-  readonly #onError = (error: Error): void => {
-    this.transportFailed(error)
-  }
-
-  readonly #onClose = (): void => {
-    this.#socket.removeListener('data', this.#onData)
-    this.#socket.removeListener('end', this.#onEnd)
-    this.transportClosed()
   }
 }

@@ -25,7 +25,28 @@ export interface SocketSessionInit {
   closeTimeOut: number
 }
 
-function noop(): void {}
+/** Bits of `SocketSession.#flags` (one field instead of eight booleans: sessions are many, most of them idle). */
+const Flag = {
+  /** `startReceiving()` was called (by `start`, or by `close` to read up to the peer's end). */
+  Receiving: 1,
+  /** The owner asked for a pause (`pauseReceive`). */
+  ReceivePaused: 2,
+  /** A flush is scheduled for the next tick. */
+  FlushScheduled: 4,
+  /** A batch is out at the transport. */
+  Writing: 8,
+  /** `endTransport()` was called. */
+  Ending: 16,
+  /** `transportClosed()` was called: nothing more happens on the wire. */
+  TransportGone: 32,
+  /** `onClosed` was called. */
+  Notified: 64,
+  /** The `close()` promise is settled (or will be settled at once when made). */
+  Settled: 128,
+} as const
+
+/** The `close()` promise of a session that was closed before anyone asked for it. */
+const settled: Promise<void> = Promise.resolve()
 
 /**
  * The transport-independent half of every socket session (SuperSocket's `SocketSession`): the state machine
@@ -37,28 +58,22 @@ function noop(): void {}
  * calling {@link SocketSession.deliver}, {@link SocketSession.peerEnded}, {@link SocketSession.transportFailed}
  * and {@link SocketSession.transportClosed}. The base calls the handler; it never calls it re-entrantly from
  * `trySend` or `close`, and `onClosed` always comes asynchronously, exactly once.
+ *
+ * A session holds no closure of its own and makes its `close()` promise only when it is asked for, so that an idle
+ * session costs little more than its fields.
  */
 export abstract class SocketSession implements SocketSessionContract {
   readonly #queue: SendingQueue
   readonly #closeTimeOut: number
-  readonly #closed: Promise<void>
-  #resolveClosed: () => void = noop
+  /** Made by the first `close()` call (see {@link SocketSession.close}). */
+  #closed: Promise<void> | undefined
+  #resolveClosed: (() => void) | undefined
   #state: SocketSessionState = 'open'
   #closeReason: CloseReason | undefined
   #closeError: Error | undefined
   #handler: SocketSessionHandler | undefined
-  /** `startReceiving()` was called (by `start`, or by `close` to read up to the peer's end). */
-  #receiving = false
-  /** The owner asked for a pause (`pauseReceive`). */
-  #receivePaused = false
-  #flushScheduled = false
-  /** A batch is out at the transport. */
-  #writing = false
-  /** `endTransport()` was called. */
-  #ending = false
-  /** `transportClosed()` was called: nothing more happens on the wire. */
-  #transportGone = false
-  #notified = false
+  /** {@link Flag} bits. */
+  #flags = 0
   #closeTimer: NodeJS.Timeout | undefined
   #bytesReceived = 0
   #bytesSent = 0
@@ -72,14 +87,8 @@ export abstract class SocketSession implements SocketSessionContract {
       throw new InvalidArgumentError(`closeTimeOut must be a finite number >= 0, got ${String(init.closeTimeOut)}`)
     }
     this.#closeTimeOut = init.closeTimeOut
-    this.#queue = new SendingQueue({
-      highWaterMark: init.sendHighWaterMark,
-      lowWaterMark: init.sendLowWaterMark,
-      onDrain: () => this.#queueDrained(),
-    })
-    this.#closed = new Promise<void>((resolve) => {
-      this.#resolveClosed = resolve
-    })
+    // No onDrain callback (a closure per session): the drain is seen where the queue completes a batch.
+    this.#queue = new SendingQueue({ highWaterMark: init.sendHighWaterMark, lowWaterMark: init.sendLowWaterMark })
   }
 
   /** The peer's endpoint. */
@@ -137,10 +146,11 @@ export abstract class SocketSession implements SocketSessionContract {
       this.#scheduleNotify()
       return
     }
-    if (this.#state === 'closing' || this.#receiving) return
-    this.#receiving = true
+    const flags = this.#flags
+    if (this.#state === 'closing' || (flags & Flag.Receiving) !== 0) return
+    this.#flags = flags | Flag.Receiving
     this.startReceiving()
-    if (this.#receivePaused) this.pauseReceiving()
+    if ((this.#flags & Flag.ReceivePaused) !== 0) this.pauseReceiving()
   }
 
   /**
@@ -157,14 +167,14 @@ export abstract class SocketSession implements SocketSessionContract {
 
   /** Stop reading from the peer (backpressure); the transport's buffers then fill and the peer is slowed down. */
   pauseReceive(): void {
-    this.#receivePaused = true
-    if (this.#state === 'open' && this.#receiving) this.pauseReceiving()
+    this.#flags |= Flag.ReceivePaused
+    if (this.#state === 'open' && (this.#flags & Flag.Receiving) !== 0) this.pauseReceiving()
   }
 
   /** Read again after {@link SocketSession.pauseReceive}. */
   resumeReceive(): void {
-    this.#receivePaused = false
-    if (this.#state === 'open' && this.#receiving) this.resumeReceiving()
+    this.#flags &= ~Flag.ReceivePaused
+    if (this.#state === 'open' && (this.#flags & Flag.Receiving) !== 0) this.resumeReceiving()
   }
 
   /**
@@ -178,7 +188,14 @@ export abstract class SocketSession implements SocketSessionContract {
       this.#closeReason = reason
       this.#beginClose()
     }
-    return this.#closed
+    let closed = this.#closed
+    if (closed === undefined) {
+      // Made on demand: most sessions are closed by their peer and nobody waits for them.
+      if ((this.#flags & Flag.Settled) !== 0) closed = settled
+      else closed = new Promise<void>((resolve) => (this.#resolveClosed = resolve))
+      this.#closed = closed
+    }
+    return closed
   }
 
   // ---- the transport's side -------------------------------------------------------------------------------------
@@ -249,15 +266,15 @@ export abstract class SocketSession implements SocketSessionContract {
       this.#closeReason = CloseReason.SocketError
       this.#state = 'closing'
     }
-    if (this.#transportGone) return
+    if ((this.#flags & Flag.TransportGone) !== 0) return
     this.#queue.clear()
     this.destroyTransport()
   }
 
   /** The transport is fully gone. The session is `closed`; `onClosed` and the `close()` promise follow. Idempotent. */
   protected transportClosed(): void {
-    if (this.#transportGone) return
-    this.#transportGone = true
+    if ((this.#flags & Flag.TransportGone) !== 0) return
+    this.#flags |= Flag.TransportGone
     this.#closeReason ??= CloseReason.SocketError
     this.#state = 'closed'
     clearTimeout(this.#closeTimer)
@@ -270,58 +287,61 @@ export abstract class SocketSession implements SocketSessionContract {
 
   #beginClose(): void {
     this.#state = 'closing'
-    if (this.#transportGone) return
-    this.#closeTimer = setTimeout(() => this.#closeDeadline(), this.#closeTimeOut)
+    const flags = this.#flags
+    if ((flags & Flag.TransportGone) !== 0) return
+    this.#closeTimer = setTimeout(SocketSession.#closeDeadline, this.#closeTimeOut, this)
     this.#closeTimer.unref()
     // Keep reading (bytes are dropped now) so the peer's end is seen and unread bytes do not turn the close
     // into a reset that could discard what the peer has not read yet.
-    if (this.#receiving) this.resumeReceiving()
+    if ((flags & Flag.Receiving) !== 0) this.resumeReceiving()
     else {
-      this.#receiving = true
+      this.#flags = flags | Flag.Receiving
       this.startReceiving()
     }
     this.#endIfDrained()
   }
 
-  #closeDeadline(): void {
-    this.#closeTimer = undefined
-    if (this.#transportGone) return
-    this.#queue.clear()
-    this.destroyTransport()
+  static #closeDeadline(session: SocketSession): void {
+    session.#closeTimer = undefined
+    if ((session.#flags & Flag.TransportGone) !== 0) return
+    session.#queue.clear()
+    session.destroyTransport()
   }
 
   #endIfDrained(): void {
-    if (this.#state !== 'closing' || this.#ending || this.#transportGone) return
-    if (this.#writing || this.#flushScheduled) return
+    const flags = this.#flags
+    if (this.#state !== 'closing') return
+    if ((flags & (Flag.Ending | Flag.TransportGone | Flag.Writing | Flag.FlushScheduled)) !== 0) return
     if (this.#queue.byteLength > 0) {
       this.#scheduleFlush()
       return
     }
-    this.#ending = true
+    this.#flags = flags | Flag.Ending
     this.endTransport()
   }
 
   #scheduleFlush(): void {
-    if (this.#flushScheduled || this.#writing) return
-    this.#flushScheduled = true
-    process.nextTick(this.#flushTick)
+    const flags = this.#flags
+    if ((flags & (Flag.FlushScheduled | Flag.Writing)) !== 0) return
+    this.#flags = flags | Flag.FlushScheduled
+    process.nextTick(SocketSession.#flushTick, this)
   }
 
-  readonly #flushTick = (): void => {
-    this.#flushScheduled = false
-    this.#flush()
+  static #flushTick(session: SocketSession): void {
+    session.#flags &= ~Flag.FlushScheduled
+    session.#flush()
   }
 
   #flush(): void {
-    if (this.#writing || this.#transportGone || this.#ending) return
-    const batch = this.#queue.takeBatch()
+    if ((this.#flags & (Flag.Writing | Flag.TransportGone | Flag.Ending)) !== 0) return
+    const queue = this.#queue
+    const batch = queue.takeBatch()
     if (batch.length === 0) {
       this.#endIfDrained()
       return
     }
-    let bytes = 0
-    for (const buffer of batch) bytes += buffer.byteLength
-    this.#writing = true
+    const bytes = queue.inFlightByteLength
+    this.#flags |= Flag.Writing
     let synchronous = true
     let called = false
     this.writeBatch(batch, (error) => {
@@ -333,16 +353,20 @@ export abstract class SocketSession implements SocketSessionContract {
   }
 
   #batchDone(bytes: number, error: Error | null | undefined, synchronous: boolean): void {
-    this.#writing = false
-    if (this.#transportGone) return
+    this.#flags &= ~Flag.Writing
+    if ((this.#flags & Flag.TransportGone) !== 0) return
     if (error) {
       this.transportFailed(error)
       return
     }
     this.#bytesSent += bytes
-    // May call onDrain (the owner may queue more from it: #writing is already false).
-    this.#queue.complete(bytes)
-    if (this.#queue.pendingByteLength > 0) {
+    const queue = this.#queue
+    const wasFull = !queue.writable
+    queue.complete(bytes)
+    // The drain (the queue was full and is now below the low mark): the owner may queue more from onDrain, as
+    // the Writing flag is already cleared.
+    if (wasFull && queue.writable) this.#queueDrained()
+    if (queue.pendingByteLength > 0) {
       // Everything queued while the batch was out leaves as the next batch; never recurse from a synchronous done.
       if (synchronous) this.#scheduleFlush()
       else this.#flush()
@@ -364,20 +388,25 @@ export abstract class SocketSession implements SocketSessionContract {
   }
 
   #scheduleNotify(): void {
-    process.nextTick(() => this.#notifyClosed())
+    process.nextTick(SocketSession.#notifyClosed, this)
   }
 
-  #notifyClosed(): void {
-    const handler = this.#handler
-    if (handler !== undefined && !this.#notified) {
-      this.#notified = true
+  static #notifyClosed(session: SocketSession): void {
+    const handler = session.#handler
+    if (handler !== undefined && (session.#flags & Flag.Notified) === 0) {
+      session.#flags |= Flag.Notified
       try {
-        handler.onClosed(this.#closeReason ?? CloseReason.Unknown)
+        handler.onClosed(session.#closeReason ?? CloseReason.Unknown)
       } catch (error) {
-        this.#closeError ??= toError(error)
+        session.#closeError ??= toError(error)
       }
     }
-    this.#resolveClosed()
+    session.#flags |= Flag.Settled
+    const resolve = session.#resolveClosed
+    if (resolve !== undefined) {
+      session.#resolveClosed = undefined
+      resolve()
+    }
   }
 }
 

@@ -257,6 +257,11 @@ const digits = '0123456789abcdefghijklmnopqrstuvwxyz'
 /** Write the line of number `sequence` at `target[offset]`. */
 export function writeLine(target, offset, sequence) {
   template.copy(target, offset)
+  writeSequence(target, offset, sequence)
+}
+
+/** Write the sequence number of a line whose template is already at `target[offset]` (its non-zero digits). */
+function writeSequence(target, offset, sequence) {
   let rest = sequence
   for (let digit = 12; digit >= 5 && rest > 0; digit--) {
     target[offset + digit] = digits.charCodeAt(rest % 36)
@@ -264,9 +269,18 @@ export function writeLine(target, offset, sequence) {
   }
 }
 
+/** `template` repeated, grown on demand: a batch of lines starts as one copy of its first bytes. */
+let templates = Buffer.alloc(0)
+
 function makeLines(count, firstSequence) {
-  const batch = Buffer.allocUnsafe(count * lineLength)
-  for (let index = 0; index < count; index++) writeLine(batch, index * lineLength, firstSequence + index)
+  const size = count * lineLength
+  if (templates.length < size) {
+    templates = Buffer.allocUnsafe(Math.max(size, 2 * templates.length))
+    for (let offset = 0; offset < templates.length; offset += lineLength) template.copy(templates, offset)
+  }
+  const batch = Buffer.allocUnsafe(size)
+  templates.copy(batch, 0, 0, size)
+  for (let index = 0; index < count; index++) writeSequence(batch, index * lineLength, firstSequence + index)
   return batch
 }
 

@@ -533,12 +533,14 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
         return callListeners(server, listeners, [session])
       },
       emitRequest(session, request) {
+        // One plain listener (the usual case): read from EventEmitter's table and called directly, nothing allocated.
+        const entry = (server as unknown as { _events?: { newRequestReceived?: unknown } })._events?.newRequestReceived
+        if (typeof entry === 'function') return (entry as Listener).call(server, session, request)
         const listeners = server.#listenersOf('newRequestReceived')
         if (listeners === undefined) {
           server.#noRequestListener()
           return undefined
         }
-        // One listener (the usual case): called directly, nothing allocated.
         if (typeof listeners === 'function') return listeners.call(server, session, request)
         return callListeners(server, listeners, [session, request])
       },

@@ -558,10 +558,11 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
   #dispatch(): void {
     const pipeline = this.#pipeline as ReceivePipeline<TRequest>
     const host = this.#host
+    const stream = this.#maxDatagram === 0
     while (this.#phase === open || this.#phase === ending) {
       let request: TRequest | undefined
       try {
-        request = this.#nextRequest(pipeline)
+        request = stream ? pipeline.next() : this.#nextRequest(pipeline)
       } catch (error) {
         this.#protocolError(error)
         break

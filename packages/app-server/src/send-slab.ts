@@ -1,3 +1,13 @@
+/** Buffer's per-encoding encoders, which `write(string, offset, encoding)` calls after checking its arguments. */
+interface Writing {
+  utf8Write(text: string, offset: number): number
+  latin1Write(text: string, offset: number): number
+}
+
+const writing: boolean = ['utf8Write', 'latin1Write'].every(
+  (name) => typeof (Buffer.prototype as unknown as Record<string, unknown>)[name] === 'function',
+)
+
 /**
  * Write combining for the replies of one dispatch pass. While a session dispatches the requests of a chunk, what its
  * handlers send is copied (or encoded) back to back into one shared slab instead of into a buffer per payload; when
@@ -58,8 +68,21 @@ export class SendSlab {
     this.#offset = 0
   }
 
-  /** Encode `text` after the staged bytes, tentatively (see {@link SendSlab.commit}); returns its byte length. */
+  /**
+   * Encode `text` after the staged bytes, tentatively (see {@link SendSlab.commit}); returns its byte length. The
+   * caller has made sure it fits. UTF-8 and Latin-1 go straight to Buffer's encoder (what `write` calls after
+   * normalizing its arguments).
+   */
   writeString(text: string, encoding: BufferEncoding): number {
+    if (writing) {
+      switch (encoding) {
+        case 'utf8':
+        case 'utf-8':
+          return (this.#buffer as unknown as Writing).utf8Write(text, this.#offset)
+        case 'latin1':
+          return (this.#buffer as unknown as Writing).latin1Write(text, this.#offset)
+      }
+    }
     return this.#buffer.write(text, this.#offset, encoding)
   }
 

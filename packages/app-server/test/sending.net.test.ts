@@ -180,6 +180,24 @@ describe('write combining', () => {
     expect(bytes.subarray(4, 100_004).every((byte) => byte === 0x62)).toBe(true)
     expect(bytes.subarray(100_004).toString()).toBe('><y>')
   })
+
+  test.each(['utf8', 'utf-8', 'latin1', 'ascii', 'utf16le'] as const)(
+    'staged strings are encoded with textEncoding %s',
+    async (textEncoding) => {
+      const replies = ['café ', 'naïve ', '', 'plain']
+      const { server, port } = await startServer({ config: { textEncoding } }, (server) => {
+        server.on('newRequestReceived', (session) => {
+          for (const reply of replies) session.trySend(reply)
+        })
+      })
+      const client = await connect(port)
+      const expected = Buffer.from(replies.join('').repeat(2), textEncoding)
+      const received = readBytes(client, expected.length)
+      client.write(Buffer.from('A\r\nB\r\n', textEncoding))
+      expect(Buffer.from(await received)).toEqual(expected)
+      expect(server.getStats().bytesOut).toBe(expected.length)
+    },
+  )
 })
 
 describe('close', () => {

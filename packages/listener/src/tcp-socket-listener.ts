@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
 import { type EndPoint, InvalidArgumentError, ListenError } from '@socketlite/socket-base'
+import { bindOnce, startSucceeded } from './bind-once.js'
 import { endPointOf, resolveListenAddress } from './endpoint.js'
 
 /** Options of {@link TcpSocketListener}. */
@@ -97,32 +98,28 @@ export class TcpSocketListener extends EventEmitter<TcpSocketListenerEvents> {
     if (this.#starting !== undefined) return this.#starting
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false })
     this.#server = server
-    const starting = new Promise<EndPoint>((resolve, reject) => {
-      const onListenError = (error: Error): void => {
-        server.removeListener('listening', onListening)
-        if (this.#server === server) this.#server = undefined
-        this.#starting = undefined
-        server.close()
-        reject(new ListenError(`Cannot listen on ${this.#ip} port ${this.#port}: ${error.message}`, { cause: error }))
-      }
-      const onListening = (): void => {
-        server.removeListener('error', onListenError)
+    const starting = bindOnce(
+      server,
+      // Synchronous argument errors (e.g. an invalid host) are listen failures too.
+      () => server.listen({ host: this.#ip, port: this.#port, backlog: this.#backlog }),
+      () => {
         // From now on the server always has an error listener: runtime errors never crash the process.
         server.on('error', (error) => this.#emitError(error))
         server.on('connection', (socket) => this.#accept(socket))
         this.#endPoint = endPointOf(server.address() as net.AddressInfo)
-        resolve(this.#endPoint)
-      }
-      server.once('error', onListenError)
-      server.once('listening', onListening)
-      try {
-        server.listen({ host: this.#ip, port: this.#port, backlog: this.#backlog })
-      } catch (error) {
-        // Synchronous argument errors (e.g. an invalid host) are listen failures too.
-        onListenError(error as Error)
-      }
-    })
+        return this.#endPoint
+      },
+      (error) => {
+        if (this.#server === server) this.#server = undefined
+        server.close()
+        return new ListenError(`Cannot listen on ${this.#ip} port ${this.#port}: ${error.message}`, { cause: error })
+      },
+    )
     this.#starting = starting
+    // A failed start (even one that threw synchronously inside bindOnce) leaves the listener startable again.
+    starting.catch(() => {
+      if (this.#starting === starting) this.#starting = undefined
+    })
     return starting
   }
 
@@ -132,13 +129,7 @@ export class TcpSocketListener extends EventEmitter<TcpSocketListenerEvents> {
    */
   async stop(): Promise<void> {
     const starting = this.#starting
-    if (starting === undefined) return
-    try {
-      await starting
-    } catch {
-      return
-    }
-    if (this.#starting !== starting) return
+    if (starting === undefined || !(await startSucceeded(starting)) || this.#starting !== starting) return
     const server = this.#server
     this.#starting = undefined
     this.#server = undefined

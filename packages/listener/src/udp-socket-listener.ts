@@ -8,6 +8,7 @@ import {
   ListenError,
   ServerStateError,
 } from '@socketlite/socket-base'
+import { bindOnce, startSucceeded } from './bind-once.js'
 import { endPointOf, resolveListenAddress } from './endpoint.js'
 
 /** Largest UDP payload over IPv4: 65535 − 8 (UDP header) − 20 (IPv4 header). */
@@ -133,20 +134,10 @@ export class UdpSocketListener extends EventEmitter<UdpSocketListenerEvents> {
     if (this.#sendBufferSize !== undefined) options.sendBufferSize = this.#sendBufferSize
     const socket = dgram.createSocket(options)
     this.#socket = socket
-    const starting = new Promise<EndPoint>((resolve, reject) => {
-      const onBindError = (error: Error): void => {
-        socket.removeListener('listening', onListening)
-        if (this.#socket === socket) this.#socket = undefined
-        this.#starting = undefined
-        try {
-          socket.close()
-        } catch {
-          // already closed
-        }
-        reject(new ListenError(`Cannot bind UDP ${this.#ip} port ${this.#port}: ${error.message}`, { cause: error }))
-      }
-      const onListening = (): void => {
-        socket.removeListener('error', onBindError)
+    const starting = bindOnce(
+      socket,
+      () => socket.bind({ address: this.#ip, port: this.#port }),
+      () => {
         socket.on('error', (error) => this.#emitError(error))
         socket.on('message', (data, remote) => {
           try {
@@ -157,30 +148,30 @@ export class UdpSocketListener extends EventEmitter<UdpSocketListenerEvents> {
           }
         })
         this.#endPoint = endPointOf(socket.address())
-        resolve(this.#endPoint)
-      }
-      socket.once('error', onBindError)
-      socket.once('listening', onListening)
-      try {
-        socket.bind({ address: this.#ip, port: this.#port })
-      } catch (error) {
-        onBindError(error as Error)
-      }
-    })
+        return this.#endPoint
+      },
+      (error) => {
+        if (this.#socket === socket) this.#socket = undefined
+        try {
+          socket.close()
+        } catch {
+          // already closed
+        }
+        return new ListenError(`Cannot bind UDP ${this.#ip} port ${this.#port}: ${error.message}`, { cause: error })
+      },
+    )
     this.#starting = starting
+    // A failed start (even one that threw synchronously inside bindOnce) leaves the listener startable again.
+    starting.catch(() => {
+      if (this.#starting === starting) this.#starting = undefined
+    })
     return starting
   }
 
   /** Close the socket (the port is free when this resolves). Idempotent; the listener can be started again. */
   async stop(): Promise<void> {
     const starting = this.#starting
-    if (starting === undefined) return
-    try {
-      await starting
-    } catch {
-      return
-    }
-    if (this.#starting !== starting) return
+    if (starting === undefined || !(await startSucceeded(starting)) || this.#starting !== starting) return
     const socket = this.#socket
     this.#starting = undefined
     this.#socket = undefined

@@ -1,7 +1,7 @@
-import type net from 'node:net'
+import net from 'node:net'
 import { SocketError } from '@socketlite/socket-base'
 import { connectTcp, readBytes, waitFor } from '@socketlite/testing'
-import { describe, expect, onTestFinished, test } from 'vitest'
+import { describe, expect, onTestFinished, test, vi } from 'vitest'
 import { TcpSocketListener } from '../src/index.js'
 
 function listener(init: ConstructorParameters<typeof TcpSocketListener>[0]): TcpSocketListener {
@@ -100,6 +100,17 @@ describe('TcpSocketListener', () => {
     // The failed listener can try again once the port is free.
     await first.stop()
     expect((await second.start()).port).toBe(port)
+  })
+
+  test('a listen call that throws synchronously rejects with ListenError and leaves the listener startable', async () => {
+    const spy = vi.spyOn(net.Server.prototype, 'listen').mockImplementationOnce(() => {
+      throw new Error('synchronous listen failure')
+    })
+    onTestFinished(() => spy.mockRestore())
+    const subject = listener({ ip: '127.0.0.1', port: 0 })
+    await expect(subject.start()).rejects.toMatchObject({ code: 'ERR_LISTEN_FAILED' })
+    expect(subject.listening).toBe(false)
+    expect((await subject.start()).port).toBeGreaterThan(0)
   })
 
   test('stop frees the port at once, keeps accepted sockets open, and start binds again', async () => {

@@ -1,7 +1,7 @@
 /**
  * @packageDocumentation
  * Test helpers shared by the socketlite packages (private; tests only): ephemeral-port TCP servers and clients,
- * stream and line readers, line-protocol clients, chunk splitters, self-signed certificates, running a built
+ * stream and line readers, line-protocol clients, chunk splitters, self-signed certificates, a throwaway `redis-server`, running a built
  * program until it listens, and the `sessionCompliance` suite every socket session runs.
  *
  * @example
@@ -29,6 +29,14 @@ export { bytesDiff, type RandomChunksOptions, randomChunks, seededRandom, splitA
 export { connectLineClient, type LineClient } from './line-client.js'
 export { type LineReader, lineReader } from './line-reader.js'
 export { readBytes, readUntilEnd } from './read.js'
+export {
+  ensureRedisServer,
+  freePort,
+  type RedisServer,
+  type RedisServerOptions,
+  redisInstallCommand,
+  startRedisServer,
+} from './redis-server.js'
 export { type RunMainOptions, type RunningMain, runMain } from './run-main.js'
 export {
   type ComplianceCloseReasons,

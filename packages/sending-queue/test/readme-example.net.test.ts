@@ -28,7 +28,8 @@ function startExample(pool: ChunkPool) {
         flush()
       }
       socket.cork()
-      batch.forEach((buffer, index) => socket.write(buffer, index === batch.length - 1 ? done : undefined))
+      for (let index = 0; index < batch.length - 1; index += 1) socket.write(batch[index] as Uint8Array)
+      socket.write(batch[batch.length - 1] as Uint8Array, done)
       socket.uncork()
     }
 

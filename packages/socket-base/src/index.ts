@@ -43,7 +43,6 @@ export {
   ListenError,
   PoolExhaustedError,
   ProtocolError,
-  QueueFullError,
   SendTimeoutError,
   ServerStateError,
   SessionClosedError,

@@ -445,19 +445,27 @@ export abstract class SocketSession implements SocketSessionContract {
     process.nextTick(SocketSession.#writabilityTick, this)
   }
 
+  /**
+   * A send made the queue unwritable while the handler was told it is writable: tell it now, even if the queue
+   * became writable again meanwhile (then both changes, in order), so that an owner waiting for room after a
+   * refusal always hears of the room.
+   */
   static #writabilityTick(session: SocketSession): void {
     session.#flags &= ~Flag.WritabilityScheduled
-    session.#checkWritability()
+    if ((session.#flags & Flag.ToldUnwritable) === 0) session.#tell(false)
+    if (session.#queue.writable) session.#checkWritability()
   }
 
   /** Tell the handler when the queue's writability differs from what it was last told (only while open). */
   #checkWritability(): void {
+    const writable = this.#queue.writable
+    if (writable !== ((this.#flags & Flag.ToldUnwritable) === 0)) this.#tell(writable)
+  }
+
+  #tell(writable: boolean): void {
     const handler = this.#handler
     if (this.#state !== 'open' || handler === undefined) return
-    const writable = this.#queue.writable
-    const flags = this.#flags
-    if (writable === ((flags & Flag.ToldUnwritable) === 0)) return
-    this.#flags = writable ? flags & ~Flag.ToldUnwritable : flags | Flag.ToldUnwritable
+    this.#flags = writable ? this.#flags & ~Flag.ToldUnwritable : this.#flags | Flag.ToldUnwritable
     try {
       handler.onWritabilityChanged?.(writable)
     } catch (error) {

@@ -1,5 +1,5 @@
 import { ChunkPool } from '@socketlite/sending-queue'
-import { CloseReason, SocketError } from '@socketlite/socket-base'
+import { CloseReason, type EndPoint, SocketError } from '@socketlite/socket-base'
 import { SessionRecorder, seededRandom, withTimeout } from '@socketlite/testing'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import { UdpSocketSession, type UdpSocketSessionInit } from '../src/index.js'
@@ -263,6 +263,24 @@ describe('UdpSocketSession: sending', () => {
     await recorder.drained()
     expect(session.datagramsSent).toBe(2)
     expect(session.bytesSent).toBe(1_000)
+  })
+
+  test('a send that fills the queue is reported unwritable, then writable, even when its datagram left at once', async () => {
+    // A sender that reports every datagram sent synchronously: the queue is writable again before the next tick.
+    class ImmediateSender extends ManualSender {
+      override send(data: Uint8Array, remote: EndPoint, callback: (error: Error | null) => void): void {
+        super.send(data, remote, callback)
+        this.complete()
+      }
+    }
+    const { session } = makeSession({ sender: new ImmediateSender(), sendHighWaterMark: 10, sendLowWaterMark: 0 })
+    const recorder = new SessionRecorder()
+    session.start(recorder)
+    expect(session.trySend(Buffer.alloc(10))).toBe(true)
+    expect(session.trySend(Buffer.alloc(1))).toBe(false) // a refused sender...
+    await recorder.drained() // ...always hears of the room
+    expect(recorder.writabilityChanges).toEqual([false, true])
+    expect(session.writable).toBe(true)
   })
 
   test('replies go to the new endpoint after the peer roamed', async () => {

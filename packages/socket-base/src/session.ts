@@ -21,7 +21,8 @@ export interface SocketSessionHandler {
    * sending queue is full (a send was refused, or the high water mark was reached), `true` again once it fell below
    * the low water mark. The one backpressure signal: stop producing while unwritable (e.g. pause reading the peer
    * whose requests make the replies). Changes alternate, starting with `false`; a change caused by `trySend` is
-   * reported asynchronously (in a later tick, and only if it still holds then); only while the session is open.
+   * reported asynchronously, in a later tick, even if the queue became writable again meanwhile (then both changes
+   * come, in order); only while the session is open.
    */
   onWritabilityChanged?(writable: boolean): void
   /** The peer ended its side (TCP FIN). The session is closing with `ClientClosing`; `onClosed` follows. */

@@ -91,6 +91,6 @@ export {
   serverConfigCrossFieldSchema,
   serverConfigFieldSchema as serverConfigSchema,
 } from './server-config-schema.js'
-export type { RejectionCause, RejectionStats, ServerStats } from './server-stats.js'
+export type { RejectionCause, RejectionStats, SendPoolStats, ServerStats } from './server-stats.js'
 export type { SessionHost } from './session-host.js'
 export { createTransport, type IncomingConnection, type Transport, type TransportHost } from './transport.js'

@@ -88,7 +88,7 @@ function checkInvariants(model: Model, real: Real): void {
     expect(queue.pendingByteLength).toBe(sum(state.waiting))
     expect(queue.inFlight).toBe(state.batch !== undefined)
     expect(queue.writable).toBe(!state.full)
-    expect(real.queues[index].written).toEqual(state.written)
+    expect(real.queues[index].written.length).toBe(state.written.length)
     // Never over the high mark, except one oversize payload accepted into an empty queue (or what is left of it).
     if (held > model.high) {
       const nonEmpty = [...state.waiting, ...(state.droppedBytes === undefined ? (state.batch ?? []) : [])].filter(
@@ -268,8 +268,10 @@ class CompleteCommand implements fc.Command<Model, Real> {
     if (state.droppedBytes === undefined) {
       // The writer "writes" the first `written` bytes of the batch it holds.
       const sent = (queueReal.snapshot ?? []).slice(0, written)
+      const expected = batch.flat().slice(0, written)
+      expect(sent).toEqual(expected)
       queueReal.written.push(...sent)
-      state.written.push(...batch.flat().slice(0, written))
+      state.written.push(...expected)
     }
     queueReal.queue.complete(written)
     queueReal.batch = undefined
@@ -378,7 +380,7 @@ function newQueueModel(): QueueModel {
   return { waiting: [], batch: undefined, droppedBytes: undefined, full: false, written: [], accepted: 0, dropped: 0 }
 }
 
-test.prop([settings.chain((s) => fc.tuple(fc.constant(s), commandsFor(s.high)))], { numRuns: 300 })(
+test.prop([settings.chain((s) => fc.tuple(fc.constant(s), commandsFor(s.high)))], { numRuns: 250 })(
   'two queues on one pool match the plain-array model: bytes, order, room rule, writability, chunk ownership',
   ([{ high, lowFraction, chunkSize, maxChunks, coalesce }, commands]) => {
     const low = lowFraction === undefined ? undefined : Math.floor(lowFraction * high)
@@ -413,6 +415,7 @@ test.prop([settings.chain((s) => fc.tuple(fc.constant(s), commandsFor(s.high)))]
     }
     expect(pool.inUse).toBe(0)
   },
+  60_000,
 )
 
 test.prop([

@@ -336,12 +336,13 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
    */
   #offer(data: Uint8Array | string): boolean {
     const socket = this.#socket
-    if (
-      this.#maxDatagram > 0 &&
-      !this.#fitsDatagram(typeof data === 'string' ? Buffer.byteLength(data, this.#host.encoding) : data.byteLength)
-    ) {
-      return false
+    if (typeof data !== 'string') {
+      if (this.#maxDatagram > 0 && !this.#fitsDatagram(data.byteLength)) return false
+      if (!socket.trySendCopy(data)) return false
+      this.#host.counters.bytesOut += data.byteLength
+      return true
     }
+    if (this.#maxDatagram > 0 && !this.#fitsDatagram(Buffer.byteLength(data, this.#host.encoding))) return false
     const before = socket.pendingBytes
     if (!socket.trySendCopy(data, this.#host.config.textEncoding)) return false
     this.#host.counters.bytesOut += socket.pendingBytes - before

@@ -46,6 +46,11 @@ export const encodeWithEncoders: EncodeInto = (target, text, offset, encoding) =
  */
 export const encodeInto: EncodeInto = hasNodeEncoders ? encodeWithEncoders : encodeWithWrite
 
+/** `encodeInto(target, text, offset, 'utf8')`, for the common case. */
+export const encodeUtf8Into: (target: Buffer, text: string, offset: number) => number = hasNodeEncoders
+  ? (target, text, offset) => (target as unknown as Encoders).utf8Write(text, offset)
+  : (target, text, offset) => target.write(text, offset, 'utf8')
+
 /** Upper bound of the bytes one UTF-16 code unit of a string takes in `encoding`. */
 export function maxBytesPerCodeUnit(encoding: BufferEncoding): number {
   switch (encoding) {

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@socketlite/socket-base'
 import { Chunk, type ChunkPool } from './chunk-pool.js'
-import { encodeInto, maxBytesPerCodeUnit } from './encode.js'
+import { encodeInto, encodeUtf8Into, maxBytesPerCodeUnit } from './encode.js'
 
 /** Options of {@link SendingQueue}. */
 export interface SendingQueueInit {
@@ -34,6 +34,8 @@ export interface SendingQueueInit {
 
 /** The batch returned when nothing waits; frozen and shared. */
 const emptyBatch: readonly Uint8Array[] = Object.freeze([])
+/** The chunks of a queue that never held one (a session that never sent): shared, never written. */
+const noChunks: Chunk[] = Object.freeze([]) as unknown as Chunk[]
 /** A zero-length payload kept as a buffer of its own (`coalesce: false`). */
 const emptyPayload = new Uint8Array(0)
 /** Chunk size when the queue has no pool. */
@@ -82,6 +84,7 @@ export class SendingQueue {
   readonly lowWaterMark: number
 
   readonly #pool: ChunkPool | undefined
+  /** The size of every chunk this queue takes (the pool's, or its own). */
   readonly #chunkSize: number
   /** Handed-over payloads smaller than this are copied into a chunk (0: never, `coalesce: false`). */
   readonly #copyBelow: number
@@ -96,7 +99,7 @@ export class SendingQueue {
   /** Bytes waiting: the sealed buffers plus the open region of the tail chunk. */
   #waitingBytes = 0
   /** Chunks held, oldest first: the last may be the tail. */
-  #chunks: Chunk[] = []
+  #chunks: Chunk[] = noChunks
   /** The chunk payloads are appended to. Its bytes from `#openStart` to `#tailUsed` wait after `#waiting`. */
   #tail: Chunk | undefined
   #tailUsed = 0
@@ -217,7 +220,22 @@ export class SendingQueue {
    * @throws {InvalidArgumentError} `data` is neither a `Uint8Array` nor a string.
    */
   enqueueCopy(data: Uint8Array | string, encoding: BufferEncoding = 'utf8'): boolean {
-    if (typeof data === 'string') return this.#enqueueString(data, encoding)
+    if (typeof data === 'string') {
+      // The usual case first: a UTF-8 string that surely fits the chunk being filled and the high mark.
+      const tail = this.#tail
+      if (encoding === 'utf8' && tail !== undefined && this.#coalesce) {
+        const bound = data.length * 3
+        const held = this.#waitingBytes + this.#batchBytes
+        if (bound <= this.#chunkSize - this.#tailUsed && (held === 0 || held + bound <= this.highWaterMark)) {
+          const written = encodeUtf8Into(tail.buffer, data, this.#tailUsed)
+          this.#appended(tail, written)
+          this.#waitingBytes += written
+          if (held + written >= this.highWaterMark) this.#full = true
+          return true
+        }
+      }
+      return this.#enqueueString(data, encoding)
+    }
     if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('enqueueCopy expects a Uint8Array or a string')
     const size = data.byteLength
     const held = this.#waitingBytes + this.#batchBytes
@@ -225,16 +243,25 @@ export class SendingQueue {
       this.#full = true
       return false
     }
-    if (size > this.#chunkSize || (!this.#coalesce && size === 0)) {
+    const tail = this.#tail
+    if (tail !== undefined && this.#coalesce && this.#chunkSize - this.#tailUsed >= size) {
+      // The usual case: it fits the chunk being filled. A few bytes (a CRLF) are cheaper copied one by one than
+      // through TypedArray#set (measured: 9 ns against 21 ns for 2 bytes; the same at 8).
+      const buffer = tail.buffer
+      const at = this.#tailUsed
+      if (size <= 4) for (let index = 0; index < size; index += 1) buffer[at + index] = data[index] as number
+      else buffer.set(data, at)
+      this.#appended(tail, size)
+    } else if (size > this.#chunkSize || (!this.#coalesce && size === 0)) {
       this.#pushReference(size === 0 ? emptyPayload : copyOf(data))
     } else if (this.#coalesce) {
       this.#append(data)
     } else {
       // One payload, one contiguous buffer: a chunk with too little room left is not split across.
-      let tail = this.#tail
-      if (tail === undefined || tail.buffer.byteLength - this.#tailUsed < size) tail = this.#newTail()
-      tail.buffer.set(data, this.#tailUsed)
-      this.#appended(tail, size)
+      let chunk = tail
+      if (chunk === undefined || this.#chunkSize - this.#tailUsed < size) chunk = this.#newTail()
+      chunk.buffer.set(data, this.#tailUsed)
+      this.#appended(chunk, size)
       this.#seal()
     }
     this.#waitingBytes += size
@@ -348,11 +375,16 @@ export class SendingQueue {
     }
     let written: number
     let tail = this.#tail
-    const room = tail === undefined ? 0 : tail.buffer.byteLength - this.#tailUsed
+    const room = tail === undefined ? 0 : this.#chunkSize - this.#tailUsed
     if (bound <= room && bound > 0) {
       // The usual case: it fits the chunk.
       written = encodeInto((tail as Chunk).buffer, text, this.#tailUsed, encoding)
       this.#appended(tail as Chunk, written)
+    } else if (bound <= this.#chunkSize && bound > 0 && (tail === undefined || size < 0)) {
+      // It surely fits a fresh chunk: take one rather than measure the string (the rest of a tail, if any, is left).
+      tail = this.#newTail()
+      written = encodeInto(tail.buffer, text, 0, encoding)
+      this.#appended(tail, written)
     } else {
       if (size < 0) size = Buffer.byteLength(text, encoding)
       written = size
@@ -379,7 +411,7 @@ export class SendingQueue {
   #append(data: Uint8Array): void {
     const size = data.byteLength
     let tail = this.#tail
-    if (tail !== undefined && tail.buffer.byteLength - this.#tailUsed >= size) {
+    if (tail !== undefined && this.#chunkSize - this.#tailUsed >= size) {
       // The usual case: it fits.
       tail.buffer.set(data, this.#tailUsed)
       this.#appended(tail, size)
@@ -387,8 +419,8 @@ export class SendingQueue {
     }
     let offset = 0
     while (offset < size) {
-      if (tail === undefined || this.#tailUsed === tail.buffer.byteLength) tail = this.#newTail()
-      const room = tail.buffer.byteLength - this.#tailUsed
+      if (tail === undefined || this.#tailUsed === this.#chunkSize) tail = this.#newTail()
+      const room = this.#chunkSize - this.#tailUsed
       const count = Math.min(size - offset, room)
       tail.buffer.set(offset === 0 && count === size ? data : data.subarray(offset, offset + count), this.#tailUsed)
       this.#appended(tail, count)
@@ -425,7 +457,8 @@ export class SendingQueue {
     const chunk = this.#pool?.take(this) ?? new Chunk(this.#chunkSize, undefined)
     chunk.start = this.#end
     chunk.end = this.#end
-    this.#chunks.push(chunk)
+    if (this.#chunks === noChunks) this.#chunks = [chunk]
+    else this.#chunks.push(chunk)
     this.#tail = chunk
     this.#tailUsed = 0
     this.#openStart = 0

@@ -46,10 +46,18 @@ export const encodeWithEncoders: EncodeInto = (target, text, offset, encoding) =
  */
 export const encodeInto: EncodeInto = hasNodeEncoders ? encodeWithEncoders : encodeWithWrite
 
-/** `encodeInto(target, text, offset, 'utf8')`, for the common case. */
-export const encodeUtf8Into: (target: Buffer, text: string, offset: number) => number = hasNodeEncoders
-  ? (target, text, offset) => (target as unknown as Encoders).utf8Write(text, offset)
-  : (target, text, offset) => target.write(text, offset, 'utf8')
+/** Encodes `text` as UTF-8 into `target` at `offset`; returns the bytes written. The caller guarantees the room. */
+export type EncodeUtf8Into = (target: Buffer, text: string, offset: number) => number
+
+/** UTF-8 through `Buffer#write`. */
+export const utf8WithWrite: EncodeUtf8Into = (target, text, offset) => target.write(text, offset, 'utf8')
+
+/** UTF-8 straight to Buffer's encoder. */
+export const utf8WithEncoder: EncodeUtf8Into = (target, text, offset) =>
+  (target as unknown as Encoders).utf8Write(text, offset)
+
+/** `encodeInto(target, text, offset, 'utf8')`, for the common case (no dispatch on the encoding). */
+export const encodeUtf8Into: EncodeUtf8Into = hasNodeEncoders ? utf8WithEncoder : utf8WithWrite
 
 /** Upper bound of the bytes one UTF-16 code unit of a string takes in `encoding`. */
 export function maxBytesPerCodeUnit(encoding: BufferEncoding): number {

@@ -1,6 +1,15 @@
 import { fc, test as propTest } from '@fast-check/vitest'
 import { describe, expect, test } from 'vitest'
-import { encodeInto, encodeWithEncoders, encodeWithWrite, hasNodeEncoders, maxBytesPerCodeUnit } from '../src/encode.js'
+import {
+  encodeInto,
+  encodeUtf8Into,
+  encodeWithEncoders,
+  encodeWithWrite,
+  hasNodeEncoders,
+  maxBytesPerCodeUnit,
+  utf8WithEncoder,
+  utf8WithWrite,
+} from '../src/encode.js'
 
 // Pins the behaviour of the one module that may call Buffer's undocumented encoders: both paths (the encoders and
 // the Buffer#write fallback) must write exactly what Buffer.from(text, encoding) holds, at any offset.
@@ -32,10 +41,26 @@ const texts = [
 ]
 
 describe('encodeInto', () => {
-  test('this Node has the per-encoding encoders, and encodeInto uses them', () => {
+  test('this Node has the per-encoding encoders, and encodeInto and encodeUtf8Into use them', () => {
     expect(hasNodeEncoders).toBe(true)
     expect(encodeInto).toBe(encodeWithEncoders)
+    expect(encodeUtf8Into).toBe(utf8WithEncoder)
   })
+
+  for (const [name, encode] of [
+    ['UTF-8 encoder', utf8WithEncoder],
+    ['UTF-8 Buffer#write fallback', utf8WithWrite],
+  ] as const) {
+    test(`${name}: writes what Buffer.from gives, at an offset, and returns its length`, () => {
+      for (const text of texts) {
+        const expected = Buffer.from(text, 'utf8')
+        const target = Buffer.alloc(expected.length + 10, 0xaa)
+        expect(encode(target, text, 3)).toBe(expected.length)
+        expect(target.subarray(3, 3 + expected.length).equals(expected)).toBe(true)
+        expect(target.subarray(3 + expected.length).every((byte) => byte === 0xaa)).toBe(true)
+      }
+    })
+  }
 
   for (const [name, encode] of [
     ['encoders', encodeWithEncoders],
@@ -66,6 +91,13 @@ describe('encodeInto', () => {
         const target = Buffer.alloc(expected.length)
         expect(encode(target, text, 0, encoding)).toBe(expected.length)
         expect(target.equals(expected)).toBe(true)
+      }
+      if (encoding === 'utf8') {
+        for (const encode of [utf8WithEncoder, utf8WithWrite]) {
+          const target = Buffer.alloc(expected.length)
+          expect(encode(target, text, 0)).toBe(expected.length)
+          expect(target.equals(expected)).toBe(true)
+        }
       }
     },
   )

@@ -14,6 +14,15 @@ export interface FakeClusterSession {
   registered: boolean
 }
 
+/** One call the adapter made to a {@link FakeClusterNode}'s `deliverTo…` methods. */
+export interface FakeClusterDelivery {
+  readonly kind: 'session' | 'group' | 'all'
+  /** The session id or the group name; `''` for `all`. */
+  readonly target: string
+  /** The payload, decoded as UTF-8. */
+  readonly text: string
+}
+
 /** Options of {@link FakeClusterNode}. */
 export interface FakeClusterNodeInit {
   /**
@@ -55,8 +64,11 @@ export class FakeClusterNode implements ClusterLocalNode {
   readonly logLines: FakeClusterLogLine[] = []
   /** How many times the adapter called each `deliverTo…` method (what this node got from the cluster). */
   readonly calls = { session: 0, group: 0, all: 0 }
+  /** Every `deliverTo…` call, in order (the first 100,000), whether or not a session was there to take it. */
+  readonly deliveries: FakeClusterDelivery[] = []
   readonly #sessions = new Map<string, FakeClusterSession & { groups: Set<string> }>()
   readonly #members = new Map<string, Set<string>>()
+  readonly #waiters = new Set<() => void>()
   #adapter: ClusterAdapter | undefined
 
   constructor(init: FakeClusterNodeInit = {}) {
@@ -107,6 +119,30 @@ export class FakeClusterNode implements ClusterLocalNode {
     return (this.#sessions.get(sessionId)?.received ?? []).map((bytes) => decoder.decode(bytes))
   }
 
+  /**
+   * Resolve once `predicate()` holds, checking now and after every delivery to this node; reject after `timeoutMs`
+   * with an error naming `what`. For waiting on messages that travel through a cluster backend, without sleeps.
+   */
+  waitUntil(predicate: () => boolean, timeoutMs = 5_000, what = 'the deliveries'): Promise<void> {
+    if (predicate()) return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!predicate()) return
+        cleanup()
+        resolve()
+      }
+      const timer = setTimeout(() => {
+        cleanup()
+        reject(new Error(`FakeClusterNode ${this.name}: timed out after ${timeoutMs} ms waiting for ${what}`))
+      }, timeoutMs)
+      const cleanup = (): void => {
+        clearTimeout(timer)
+        this.#waiters.delete(check)
+      }
+      this.#waiters.add(check)
+    })
+  }
+
   /** Join locally at once, then return the adapter's `join` (resolves once the subscription is in force). */
   join(sessionId: string, group: string): Promise<void> {
     const session = this.#sessions.get(sessionId)
@@ -147,14 +183,17 @@ export class FakeClusterNode implements ClusterLocalNode {
 
   deliverToSession(sessionId: string, data: Uint8Array): boolean {
     this.calls.session++
+    this.#record('session', sessionId, data)
     const session = this.#sessions.get(sessionId)
     if (session === undefined) return false
     if (session.accepting) session.received.push(Uint8Array.from(data))
+    this.#notify()
     return true
   }
 
   deliverToGroup(group: string, data: Uint8Array): number {
     this.calls.group++
+    this.#record('group', group, data)
     let accepted = 0
     for (const sessionId of this.#members.get(group) ?? []) {
       const session = this.#sessions.get(sessionId)
@@ -163,17 +202,20 @@ export class FakeClusterNode implements ClusterLocalNode {
         accepted++
       }
     }
+    this.#notify()
     return accepted
   }
 
   deliverToAll(data: Uint8Array): number {
     this.calls.all++
+    this.#record('all', '', data)
     let accepted = 0
     for (const session of this.#sessions.values()) {
       if (!session.accepting) continue
       session.received.push(Uint8Array.from(data))
       accepted++
     }
+    this.#notify()
     return accepted
   }
 
@@ -187,6 +229,14 @@ export class FakeClusterNode implements ClusterLocalNode {
 
   groups(): Iterable<string> {
     return [...this.#members.keys()]
+  }
+
+  #record(kind: FakeClusterDelivery['kind'], target: string, data: Uint8Array): void {
+    if (this.deliveries.length < 100_000) this.deliveries.push({ kind, target, text: new TextDecoder().decode(data) })
+  }
+
+  #notify(): void {
+    for (const check of [...this.#waiters]) check()
   }
 
   #leaveLocally(session: FakeClusterSession & { groups: Set<string> }, group: string): void {

@@ -69,12 +69,17 @@ export interface RedisAdapterInit {
 /** Events of {@link RedisAdapter}. */
 export interface RedisAdapterEvents {
   /**
-   * Redis was reachable again after being lost (or for the first time after `start()`), and this node's
-   * subscriptions, sessions and memberships are registered again.
+   * This node's subscriptions, sessions and memberships are registered again: after the connection to Redis came
+   * back, or after this node found its heartbeat had expired (a long pause) and other nodes had removed it.
    */
   available: []
   /** The connection to Redis was lost; cluster calls fail with `ClusterUnavailableError` until `available`. */
   unavailable: [error: Error | undefined]
+  /**
+   * This node found `nodeId` dead (its heartbeat older than `nodeTimeout`) and removed its entries: its sessions and
+   * memberships no longer count. One node of the service emits it per dead node (the one that removed it).
+   */
+  nodeRemoved: [nodeId: string]
 }
 
 type Client = Redis | Cluster
@@ -821,12 +826,14 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Cl
             nodeId: this.nodeId,
           })
           await this.#resync()
+          this.emit('available')
         }
         for (const nodeId of dead) {
           if (nodeId === this.nodeId) continue
+          this.#tracker.forgetPublisher(nodeId)
           if (await this.#removeNode(nodeId, false)) {
-            this.#tracker.forgetPublisher(nodeId)
             local.logger.info('removed a dead cluster node', { nodeId })
+            this.emit('nodeRemoved', nodeId)
           }
         }
       })

@@ -336,7 +336,14 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Cl
   async unregisterSession(sessionId: string): Promise<void> {
     const command = this.#command
     if (this.#local === undefined || command === undefined || !this.#available) return
+    // The server called `leave` for the session's groups just before: settle once those syncs are done too.
+    const syncs: Promise<void>[] = []
+    for (const sync of this.#groupSyncs.values()) {
+      const last = sync.queued ?? sync.running
+      if (last !== undefined) syncs.push(last)
+    }
     try {
+      if (syncs.length > 0) await Promise.allSettled(syncs)
       await this.#scripts(command).socketliteUnregister(
         this.#names.sessions,
         this.#names.nodeSessions(this.nodeId),

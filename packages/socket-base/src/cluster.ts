@@ -120,7 +120,11 @@ export interface ClusterAdapter {
    * backend is unreachable now (the adapter registers it on reconnect). Never rejects.
    */
   registerSession(sessionId: string): Promise<boolean>
-  /** A local session is gone (after the server called `leave` for its groups). Never rejects. */
+  /**
+   * A local session is gone (after the server called `leave` for its groups). Resolves once other nodes no longer
+   * find it and those `leave`s are in force too (or at once while the backend is unreachable: the adapter catches
+   * up on reconnect). Never rejects.
+   */
   unregisterSession(sessionId: string): Promise<void>
   /**
    * A local session joined `group` (already counted by {@link ClusterLocalNode.countGroupMembers}). Resolves once

@@ -2,6 +2,7 @@ import { FakeClusterNode, type RedisServer, startRedisServer } from '@socketlite
 import { Redis } from 'ioredis'
 import { onTestFinished } from 'vitest'
 import { RedisAdapter, type RedisAdapterInit } from '../src/index.js'
+import { encodeMessage, MessageKind } from '../src/wire.js'
 
 export const encoder = new TextEncoder()
 export const bytes = (text: string): Uint8Array => encoder.encode(text)
@@ -59,22 +60,25 @@ export async function subscriberCounts(client: Redis, channels: string[], sharde
   return counts
 }
 
+let fences = 0
+
 /**
- * Make sure every message `from` published so far has reached every node, its own echoes included: `from` publishes
- * a fence to every session and waits until the other nodes had it delivered; then another node publishes a second
- * fence and `from` waits for that one (Redis is single-threaded and keeps each subscriber's messages in order, so by
- * then `from` has read its own echoes too). Each node receives 2 messages from Redis for it.
+ * Make sure every message published so far (by any node, before this call) has reached every node, its own echoes
+ * included: a raw client publishes a fence to every session, as a message of a publisher that is no node, and each
+ * node must have it handed over. Redis is single-threaded and keeps each subscriber's messages in order, so by then
+ * each node has read everything published before. Each node receives exactly 1 message from Redis for it.
  */
-export async function fence(from: TestNode, nodes: TestNode[], label = 'fence'): Promise<void> {
-  const seen = (node: FakeClusterNode, text: string) => () =>
-    node.deliveries.some((delivery) => delivery.kind === 'all' && delivery.text === text)
-  await from.adapter.publish(bytes(label))
-  const others = nodes.filter((node) => node !== from)
-  await Promise.all(others.map(({ node }) => node.waitUntil(seen(node, label), 5_000, `${label} on ${node.name}`)))
-  const back = others[0]
-  if (back === undefined) return
-  await back.adapter.publish(bytes(`${label}-back`))
-  await Promise.all(
-    nodes.filter((node) => node !== back).map(({ node }) => node.waitUntil(seen(node, `${label}-back`), 5_000)),
-  )
+export async function fence(
+  raw: Redis,
+  nodes: TestNode[],
+  options: { sharded?: boolean; prefix?: string; label?: string } = {},
+): Promise<void> {
+  fences++
+  const label = options.label ?? `fence-${fences}`
+  const message = encodeMessage(MessageKind.All, `fence-${fences}`, 1, 1, '', bytes(label))
+  const channel = `${options.prefix ?? 'socketlite'}:all`
+  await (options.sharded ? raw.spublish(channel, message) : raw.publish(channel, message))
+  const seen = (node: FakeClusterNode) => () =>
+    node.deliveries.some((delivery) => delivery.kind === 'all' && delivery.text === label)
+  await Promise.all(nodes.map(({ node }) => node.waitUntil(seen(node), 5_000, `${label} on ${node.name}`)))
 }

@@ -160,8 +160,7 @@ async function check(
   // One publish per group, from a random node; then make sure everything arrived.
   for (let group = 0; group < groupCount; group++)
     await nodes[publishers[group] ?? 0]?.adapter.publish(bytes(groupName(group)), { group: groupName(group) })
-  for (const publisher of new Set(publishers))
-    await fence(nodes[publisher] as TestNode, nodes, `fence-r${run}-${publisher}`)
+  await fence(raw, nodes)
 
   for (const [index, { node }] of nodes.entries()) {
     for (const [id, groups] of model[index] ?? []) {

@@ -98,7 +98,7 @@ test('Redis killed and restarted under traffic: calls fail fast, local delivery 
   ])
   await b.adapter.publish(bytes('after'), { group: 'room' })
   expect(await b.adapter.sendTo(late.sessionId, bytes('direct after'))).toBe(true)
-  await fence(b, nodes)
+  await fence(rawClient(redis.url), nodes)
   expect(a.node.texts(a1.sessionId)).toContain('after')
   expect(c.node.texts(c1.sessionId)).toContain('after')
   expect(b.node.texts(b1.sessionId)).not.toContain('after')

@@ -641,7 +641,14 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Cl
           enableOfflineQueue: false,
           enableAutoPipelining: role === 'command',
           shardedSubscribers: role === 'subscriber' && this.sharded,
-          redisOptions: { ...(source as Cluster).options.redisOptions, ...redisOptions, lazyConnect: false },
+          // Per-node connections keep ioredis's defaults (the cluster itself fails fast while it is not ready).
+          redisOptions: {
+            ...(source as Cluster).options.redisOptions,
+            commandTimeout: this.#commandTimeout,
+            connectTimeout: this.#connectTimeout,
+            keyPrefix: '',
+            connectionName: redisOptions.connectionName,
+          },
         }
         client = (source as Cluster).duplicate([], clusterOptions)
       } else {

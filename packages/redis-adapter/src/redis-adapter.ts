@@ -14,7 +14,7 @@ import {
 import { type Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 import { heartbeatScript, removeNodeScript, unregisterScript } from './scripts.js'
 import { SequenceCounters, SequenceTracker } from './sequence.js'
-import { decodeMessage, encodeMessage, isWireMessage, MessageKind } from './wire.js'
+import { decodeMessage, encodeMessage, isFrom, isWireMessage, MessageKind } from './wire.js'
 
 /** Options of {@link RedisAdapter}. Give exactly one of `url` or `redis`. */
 export interface RedisAdapterInit {
@@ -192,6 +192,8 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Cl
   readonly #connectTimeout: number
   readonly #commandTimeout: number
   readonly #where: string
+  /** The node id as it appears in the header of this node's messages. */
+  readonly #nodeIdBytes: Buffer
   readonly #counters = new SequenceCounters()
   readonly #tracker = new SequenceTracker()
   readonly #groupSyncs = new Map<string, GroupSync>()
@@ -235,6 +237,7 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Cl
     this.#commandTimeout = checkPositive('commandTimeout', init.commandTimeout, 5_000)
     this.#names = new Names(this.prefix)
     this.#where = describeTarget(init)
+    this.#nodeIdBytes = Buffer.from(this.nodeId)
   }
 
   // ---------------------------------------------------------------------------------------------------- lifecycle
@@ -503,6 +506,7 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Cl
     this.#stats.received++
     const local = this.#local
     if (local === undefined) return
+    if (isFrom(message, this.#nodeIdBytes)) return // our own message, already delivered locally
     const decoded = decodeMessage(message)
     if (!isWireMessage(decoded)) {
       this.#stats.dropped++
@@ -512,7 +516,6 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Cl
       })
       return
     }
-    if (decoded.publisher === this.nodeId) return // our own message, already delivered locally
     const stream =
       decoded.kind === MessageKind.All ? 'a' : decoded.kind === MessageKind.Group ? `g:${decoded.target}` : 'n'
     const missed = this.#tracker.observe(decoded.publisher, stream, decoded.epoch, decoded.sequence)
@@ -624,7 +627,6 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Cl
       enableOfflineQueue: false,
       autoResendUnfulfilledCommands: false,
       autoResubscribe: false,
-      enableAutoPipelining: role === 'command',
       commandTimeout: this.#commandTimeout,
       connectTimeout: this.#connectTimeout,
       keyPrefix: '',
@@ -639,7 +641,6 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Cl
         const clusterOptions: ClusterOptions = {
           lazyConnect: true,
           enableOfflineQueue: false,
-          enableAutoPipelining: role === 'command',
           shardedSubscribers: role === 'subscriber' && this.sharded,
           // Per-node connections keep ioredis's defaults (the cluster itself fails fast while it is not ready).
           redisOptions: {

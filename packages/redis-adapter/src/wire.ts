@@ -119,6 +119,21 @@ export function decodeMessage(buffer: Buffer): WireMessage | WireRejection {
   }
 }
 
+/**
+ * True when `message` is a message of this wire version published by the node whose id is `publisher` (as UTF-8
+ * bytes): checked on the header bytes alone, without decoding, to drop a node's own echoes cheaply.
+ */
+export function isFrom(message: Buffer, publisher: Buffer): boolean {
+  const length = publisher.length
+  return (
+    message.length >= 18 + length &&
+    message[0] === wireMagic &&
+    message[1] === wireVersion &&
+    message[3] === length &&
+    message.compare(publisher, 0, length, 4, 4 + length) === 0
+  )
+}
+
 /** True when `decodeMessage` returned a message (not a rejection). */
 export function isWireMessage(value: WireMessage | WireRejection): value is WireMessage {
   return !('reason' in value)

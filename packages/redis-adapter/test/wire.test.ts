@@ -1,7 +1,15 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect } from 'vitest'
 import { SequenceCounters, SequenceTracker } from '../src/sequence.js'
-import { decodeMessage, encodeMessage, isWireMessage, MessageKind, wireMagic, wireVersion } from '../src/wire.js'
+import {
+  decodeMessage,
+  encodeMessage,
+  isFrom,
+  isWireMessage,
+  MessageKind,
+  wireMagic,
+  wireVersion,
+} from '../src/wire.js'
 
 const kind = fc.constantFrom(MessageKind.All, MessageKind.Group, MessageKind.Session)
 const id = fc.string({ minLength: 1, maxLength: 60 }).filter((text) => Buffer.byteLength(text) <= 255)
@@ -63,6 +71,18 @@ describe('wire format', () => {
     const all = encodeMessage(MessageKind.All, 'node', 1, 1, '', new Uint8Array())
     all[2] = MessageKind.Group
     expect(decodeMessage(all)).toEqual({ reason: 'malformed' })
+  })
+
+  test('isFrom recognises a publisher from the header bytes alone', () => {
+    const message = encodeMessage(MessageKind.Group, 'node-1', 1, 1, 'room', new Uint8Array([1]))
+    expect(isFrom(message, Buffer.from('node-1'))).toBe(true)
+    expect(isFrom(message, Buffer.from('node-2'))).toBe(false)
+    expect(isFrom(message, Buffer.from('node-'))).toBe(false)
+    expect(isFrom(message, Buffer.from('node-10'))).toBe(false)
+    expect(isFrom(message.subarray(0, 10), Buffer.from('node-1'))).toBe(false)
+    const other = Buffer.from(message)
+    other[1] = 2
+    expect(isFrom(other, Buffer.from('node-1'))).toBe(false)
   })
 
   test('ids past the header limits are refused when encoding', () => {

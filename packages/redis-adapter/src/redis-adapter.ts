@@ -246,6 +246,7 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Cl
     if (this.#local !== undefined) throw new ServerStateError('The adapter is already started')
     this.#local = local
     this.#startedTime = new Date()
+    this.#lastError = undefined
     const generation = ++this.#generation
     const command = this.#open('command')
     const subscriber = this.#open('subscriber')

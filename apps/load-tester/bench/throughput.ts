@@ -118,10 +118,24 @@ class Table {
     return values.length === 0 ? undefined : (values[Math.floor((values.length - 1) / 2)] as number)
   }
 
+  /** Median of the per-round ratios `name / baseline` (rounds paired), with their range. */
+  pairedRatio(name: string, baseline: string): string {
+    const own = this.#rows.get(name) ?? []
+    const base = this.#rows.get(baseline) ?? []
+    const ratios = own
+      .map((measure, round) => measure.rate / (base[round]?.rate ?? Number.NaN))
+      .filter((ratio) => Number.isFinite(ratio))
+      .sort((a, b) => a - b)
+    if (ratios.length === 0) return '-'
+    const median = ratios[Math.floor((ratios.length - 1) / 2)] as number
+    return `${median.toFixed(2)} (${(ratios[0] as number).toFixed(2)}–${(ratios.at(-1) as number).toFixed(2)})`
+  }
+
   print(baselines: readonly string[]): void {
     console.log('')
     console.log(
-      `  ${'tool'.padEnd(46)} ${'median'.padStart(11)}          spread  ${baselines.map((b) => `vs ${b}`).join('  ')}`,
+      `  ${'tool'.padEnd(46)} ${'median'.padStart(11)}          spread  ` +
+        baselines.map((baseline) => `vs ${baseline}: ratio of medians, median per-round ratio (range)`).join('  |  '),
     )
     for (const [name, list] of this.#rows) {
       const values = list.map((measure) => measure.rate)
@@ -129,10 +143,11 @@ class Table {
       const spread = median > 0 ? (Math.max(...values) - Math.min(...values)) / median : 0
       const ratios = baselines.map((baseline) => {
         const base = this.median(baseline)
-        return base === undefined || base === 0 ? '-' : (median / base).toFixed(2)
+        const ofMedians = base === undefined || base === 0 ? '-' : (median / base).toFixed(2)
+        return `${ofMedians}, ${this.pairedRatio(name, baseline)}`
       })
       console.log(
-        `  ${name.padEnd(46)} ${format(median).padStart(11)} msgs/s  ${(spread * 100).toFixed(0).padStart(4)}%  ${ratios.join('  ')}`,
+        `  ${name.padEnd(46)} ${format(median).padStart(11)} msgs/s  ${(spread * 100).toFixed(0).padStart(4)}%  ${ratios.join('  |  ')}`,
       )
     }
   }

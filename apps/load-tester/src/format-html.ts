@@ -1,6 +1,6 @@
 import { formatDuration } from './duration.js'
 import { errorKindLabel, errorKinds } from './error-kinds.js'
-import { messageLine } from './format-text.js'
+import { messageLines } from './format-text.js'
 import type { LoadReport, LoadSample } from './load-report.js'
 
 const width = 760
@@ -39,7 +39,7 @@ export function formatReportHtml(report: LoadReport): string {
     ['connections', `${config.connections} (${config.workers} worker${config.workers === 1 ? '' : 's'})`],
     ['measured', `${formatDuration(results.durationMs)}${warmup}${report.aborted ? ' — STOPPED EARLY' : ''}`],
     ['throughput', `${Math.round(results.messagesPerSecond).toLocaleString('en-US')} msgs/s`],
-    ['messages', messageLine(report)],
+    ['messages', messageLines(report).join('; ')],
     ['MiB/s in / out', `${results.mibPerSecondIn} / ${results.mibPerSecondOut}`],
     [
       'latency (ms)',

@@ -44,7 +44,7 @@ export function formatReportText(report: LoadReport): string {
         `${fixed(results.mibPerSecondOut)} MiB/s out`,
       ],
     ]).map((line) => line + achieved),
-    `  messages    ${messageLine(report)}`,
+    `  messages    ${messageLines(report).join('\n              ')}`,
     '',
   )
   lines.push(
@@ -95,18 +95,22 @@ export function formatReportText(report: LoadReport): string {
 /**
  * What was sent and answered, worded so that the numbers add up: answers of the measurement may belong to messages
  * sent before it (in flight when it started), and messages sent near its end may still be in flight when it stops.
+ *
+ * @returns one or two lines
  */
-export function messageLine(report: LoadReport): string {
+export function messageLines(report: LoadReport): string[] {
   const { results, config } = report
   const answered =
     config.mode === 'request-reply' ? 'replies accepted' : config.verify ? 'echoes verified' : 'echoes (not verified)'
-  let line = `${integer(results.sent)} sent, ${integer(results.messages)} ${answered}`
+  const lines = [
+    `${integer(results.sent)} sent, ${integer(results.messages)} ${answered}` +
+      (results.late > 0 ? `, ${integer(results.late)} late answers` : ''),
+  ]
   const inFlight: string[] = []
   if (results.inFlightAtStart > 0) inFlight.push(`${integer(results.inFlightAtStart)} when the measurement started`)
   if (results.inFlightAtEnd > 0) inFlight.push(`${integer(results.inFlightAtEnd)} when it stopped`)
-  if (inFlight.length > 0) line += `; in flight (sent, not yet answered): ${inFlight.join(', ')}`
-  if (results.late > 0) line += `; ${integer(results.late)} late answers`
-  return line
+  if (inFlight.length > 0) lines.push(`in flight (sent, not yet answered): ${inFlight.join(', ')}`)
+  return lines
 }
 
 function percentiles(summary: LatencySummary): string[] {

@@ -329,7 +329,9 @@ describe('what the report says', () => {
     expect(sent + inFlightAtStart).toBe(messages + inFlightAtEnd)
     const text = formatReportText(report)
     expect(text).toContain(`${sent.toLocaleString('en-US')} sent, ${messages.toLocaleString('en-US')} echoes verified`)
-    expect(text).toContain(`${inFlightAtStart} when the measurement started, ${inFlightAtEnd} when it stopped`)
+    expect(text).toContain(
+      `in flight (sent, not yet answered): ${inFlightAtStart} when the measurement started, ${inFlightAtEnd} when it stopped`,
+    )
     expect(text).not.toMatch(/echoed of/)
   })
 })

@@ -11,8 +11,8 @@ export interface LoadProgress {
   readonly elapsedMs: number
   /** Length of the current phase: the warm-up, then the measurement. */
   readonly durationMs: number
-  /** Throughput of the last sample period of this phase (warm-up or measurement). */
-  readonly messagesPerSecond: number
+  /** Throughput of the last sample period of this phase (warm-up or measurement); `null` before the first. */
+  readonly messagesPerSecond: number | null
   /** p99 of this phase so far (warm-up or measurement), ms; `null` until a message has completed in it. */
   readonly p99Ms: number | null
   /** Errors of this phase so far. */

@@ -19,7 +19,7 @@ const phaseLabels: Readonly<Record<LoadProgress['phase'], string>> = {
 /**
  * A progress bar on `stream` (stderr by default, so stdout stays clean for the report), one phase after the other:
  * while connecting the bar counts open connections; during the warm-up and the measurement it counts that phase's
- * time, with the msgs/s of its last second, its p99 so far ("-" until a message completed), its errors and the open
+ * time, with the msgs/s of its last second and its p99 so far ("-" until there is one), its errors and the open
  * connections. The warm-up's figures are shown as such and never reported. Redrawn at most 4 times a second.
  *
  * @param stream - a TTY stream
@@ -48,7 +48,10 @@ export function createProgressDisplay(stream: NodeJS.WriteStream = process.stder
         done: connecting
           ? `${progress.open}/${progress.connections} open`
           : `${(progress.elapsedMs / 1000).toFixed(1)}/${(progress.durationMs / 1000).toFixed(1)} s`,
-        rate: connecting ? '-' : Math.round(progress.messagesPerSecond).toLocaleString('en-US'),
+        rate:
+          connecting || progress.messagesPerSecond === null
+            ? '-'
+            : Math.round(progress.messagesPerSecond).toLocaleString('en-US'),
         p99: progress.p99Ms === null ? '-' : `${progress.p99Ms.toFixed(3)} ms`,
         errors: progress.errors,
         open: progress.open,

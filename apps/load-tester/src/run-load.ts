@@ -88,7 +88,8 @@ class Coordinator {
   readonly #sampleHistograms = new Map<number, string>()
   #liveErrors = 0
   #phaseStart = 0
-  #lastRate = 0
+  /** msgs/s of the last full-length sample of this phase; null before the first. */
+  #lastRate: number | null = null
   #lastOpen = 0
   #phase: LoadProgress['phase'] = 'connecting'
   #measureStart = 0
@@ -205,7 +206,7 @@ class Coordinator {
     this.#pendingSamples.clear()
     this.#live.reset()
     this.#liveErrors = 0
-    this.#lastRate = 0
+    this.#lastRate = null
     this.#progress()
   }
 
@@ -316,7 +317,9 @@ class Coordinator {
     const seconds = durationMs / 1000
     const errors = sum((part) => part.errors)
     this.#liveErrors += errors
-    this.#lastRate = seconds > 0 ? messages / seconds : 0
+    const rate = seconds > 0 ? messages / seconds : 0
+    // a short last sample (the run stopping between two ticks) would show a fake drop: keep the last full one
+    if (durationMs >= this.#options.sampleInterval / 2 || this.#lastRate === null) this.#lastRate = rate
     this.#lastOpen = sum((part) => part.open)
     if (warmup) {
       this.#progress()
@@ -328,7 +331,7 @@ class Coordinator {
       startMs: round(startMs, 1),
       durationMs: round(durationMs, 1),
       messages,
-      messagesPerSecond: round(this.#lastRate, 1),
+      messagesPerSecond: round(rate, 1),
       mibPerSecondIn: round(seconds > 0 ? sum((part) => part.bytesIn) / mib / seconds : 0, 3),
       mibPerSecondOut: round(seconds > 0 ? sum((part) => part.bytesOut) / mib / seconds : 0, 3),
       errors,

@@ -2,7 +2,7 @@
  * @packageDocumentation
  * Contracts of socketlite: the interfaces every layer implements or consumes (`SocketSession`, `AppSession`,
  * `AppServer`, `ReceiveFilter`, ...), the constants (`CloseReason`, `ServerState`, `FilterState`), the
- * `SocketError` family with stable codes, the config types with their defaults, and a console log factory.
+ * `SocketError` family with stable codes, the config types (their schema, defaults and validation live in `@socketlite/app-server`), and a console log factory.
  * No runtime dependencies and no `node:*` imports.
  *
  * @example
@@ -19,16 +19,18 @@ export { CloseReason, type CloseReasonName, closeReasonName } from './close-reas
 export {
   type CertificateConfig,
   type CertificateOptions,
+  type ListenAddressAlias,
   type ListenerConfig,
   type ListenerInfo,
+  listenAddressAliases,
   type PemCertificateConfig,
   type PfxCertificateConfig,
   type ResolvedListenerConfig,
   type ResolvedServerConfig,
+  resolveListenAddress,
   type SecurityMode,
   type ServerConfig,
   type ServerMode,
-  serverConfigDefaults,
   type TextEncoding,
   type TlsVersion,
 } from './config.js'

@@ -347,3 +347,24 @@ describe('serverConfigDefaults, the one table of defaults', () => {
     expect(literal(tags('ListenerConfig').get('backlog') as string)).toBe(serverConfigDefaults.listenBacklog)
   })
 })
+
+describe("the README's config table", () => {
+  test('lists every option, with the defaults of serverConfigDefaults', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+    const rows = new Map<string, string>()
+    for (const line of readme.split('\n')) {
+      const cells = line.split('|').map((cell) => cell.trim())
+      const option = /^`(\w+)`$/.exec(cells[1] ?? '')?.[1]
+      if (option !== undefined && cells.length >= 4) rows.set(option, cells[2] ?? '')
+    }
+    const schemaOptions = Object.keys(
+      (serverConfigJsonSchema() as { properties: Record<string, unknown> }).properties,
+    ).filter((key) => key !== '$schema')
+    expect([...rows.keys()].filter((key) => schemaOptions.includes(key)).sort()).toEqual([...schemaOptions].sort())
+    for (const [key, value] of Object.entries(serverConfigDefaults)) {
+      const written = /^`([^`]+)`/.exec(rows.get(key) ?? '')?.[1]
+      expect(written, key).toBeDefined()
+      expect(JSON.parse((written as string).replace(/^'(.*)'$/, '"$1"')), key).toEqual(value)
+    }
+  })
+})

@@ -2,7 +2,7 @@
 // Checks the published packages as users get them, from their built dist/ (run `pnpm build` first):
 // 1. packs each one with `pnpm pack` (workspace: ranges replaced, as `pnpm publish` does) and lists the tarball sizes;
 // 2. checks each tarball: dist/ + README + LICENSE (the root's) + package.json only (no src/, no source maps, no
-//    tests), and a manifest with license, repository (+ directory), homepage, bugs, engines (= the root's), public
+//    tests), a README without relative links (they break on the registry's page), and a manifest with license, repository (+ directory), homepage, bugs, engines (= the root's), public
 //    provenance, no `workspace:` range left;
 // 3. runs publint (strict) on each tarball;
 // 4. installs the tarballs into a temporary folder (third-party dependencies linked from this workspace, so no
@@ -82,6 +82,13 @@ try {
     for (const file of files) {
       if (file.startsWith('src/') || file.endsWith('.map') || /\.test(-d)?\.[cm]?[jt]s$/.test(file)) {
         problem(name, `${file} should not be in the tarball`)
+      }
+    }
+    // The README is the package's page on the registry: a relative link there leads nowhere.
+    if (files.includes('README.md')) {
+      const readme = readFileSync(join(target, 'README.md'), 'utf8')
+      for (const [, link] of readme.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (!/^(https:\/\/|#)/.test(link)) problem(name, `README.md links to ${link} (use an absolute https URL)`)
       }
     }
     if (files.includes('LICENSE') && readFileSync(join(target, 'LICENSE'), 'utf8') !== license) {

@@ -1,9 +1,10 @@
 /**
  * @packageDocumentation
  * Contracts of socketlite: the interfaces every layer implements or consumes (`SocketSession`, `AppSession`,
- * `AppServer`, `ReceiveFilter`, ...), the constants (`CloseReason`, `ServerState`, `FilterState`), the
- * `SocketError` family with stable codes, the config types (their schema, defaults and validation live in `@socketlite/app-server`), and a console log factory.
- * No runtime dependencies and no `node:*` imports.
+ * `AppServer`, `ReceiveFilter`, the cluster adapter contract `ClusterAdapter`, ...), the constants (`CloseReason`,
+ * `ServerState`, `FilterState`), the `SocketError` family with stable codes, the config types (their schema,
+ * defaults and validation live in `@socketlite/app-server`), and a console log factory. No runtime dependencies and
+ * no `node:*` imports.
  *
  * @example
  * ```ts
@@ -16,6 +17,14 @@
  * ```
  */
 export { CloseReason, type CloseReasonName, closeReasonName } from './close-reason.js'
+export type {
+  ClusterAdapter,
+  ClusterCountOptions,
+  ClusterLocalNode,
+  ClusterPublishOptions,
+  ClusterStats,
+  NodeInfo,
+} from './cluster.js'
 export {
   type CertificateConfig,
   type CertificateOptions,
@@ -36,6 +45,7 @@ export {
 } from './config.js'
 export { type AddressFamily, type EndPoint, formatEndPoint } from './endpoint.js'
 export {
+  ClusterUnavailableError,
   ConfigError,
   type ConfigIssue,
   ConnectError,

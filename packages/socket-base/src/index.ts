@@ -2,8 +2,9 @@
  * @packageDocumentation
  * Contracts of socketlite: the interfaces every layer implements or consumes (`SocketSession`, `AppSession`,
  * `AppServer`, `ReceiveFilter`, the cluster adapter contract `ClusterAdapter`, ...), the constants (`CloseReason`,
- * `ServerState`, `FilterState`), the `SocketError` family with stable codes, the config types with their defaults,
- * and a console log factory. No runtime dependencies and no `node:*` imports.
+ * `ServerState`, `FilterState`), the `SocketError` family with stable codes, the config types (their schema,
+ * defaults and validation live in `@socketlite/app-server`), and a console log factory. No runtime dependencies and
+ * no `node:*` imports.
  *
  * @example
  * ```ts
@@ -27,16 +28,18 @@ export type {
 export {
   type CertificateConfig,
   type CertificateOptions,
+  type ListenAddressAlias,
   type ListenerConfig,
   type ListenerInfo,
+  listenAddressAliases,
   type PemCertificateConfig,
   type PfxCertificateConfig,
   type ResolvedListenerConfig,
   type ResolvedServerConfig,
+  resolveListenAddress,
   type SecurityMode,
   type ServerConfig,
   type ServerMode,
-  serverConfigDefaults,
   type TextEncoding,
   type TlsVersion,
 } from './config.js'

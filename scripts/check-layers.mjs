@@ -15,6 +15,7 @@ const libs = [
   'session-tls',
   'session-udp',
   'app-server',
+  'redis-adapter',
 ]
 
 /** What each library may import: the transitive closure of API.md's "depends on" column. */
@@ -27,6 +28,7 @@ export const allowed = {
   'session-tls': ['socket-base', 'sending-queue', 'session-async'],
   'session-udp': ['socket-base', 'sending-queue', 'session-async'],
   'app-server': ['socket-base', 'sending-queue', 'protocol', 'listener', 'session-async', 'session-tls', 'session-udp'],
+  'redis-adapter': ['socket-base'],
   testing: ['socket-base'],
 }
 

@@ -4,7 +4,7 @@ export default defineConfig({
   entry: ['src/index.ts'],
   format: ['esm'],
   dts: true,
-  sourcemap: true,
+  sourcemap: false, // the tarball ships dist/ only: readable ESM and one .d.ts with the JSDoc
   clean: true,
   target: 'node20',
   platform: 'node',

@@ -16,6 +16,9 @@ import { parseEscapes } from './escapes.js'
 /** The port used when neither the flags nor the config file give an endpoint. */
 export const defaultEchoPort = 7000
 
+/** How logs are written: `pretty` (pino-pretty, for people) or `json` (one JSON object a line). */
+export type LogFormat = 'pretty' | 'json'
+
 /** The flags of `socketlite-echo` as commander parsed them (values checked for syntax only). */
 export interface CliFlags {
   config?: string
@@ -43,6 +46,7 @@ export interface CliFlags {
   maxConnections?: number
   cluster?: number
   logLevel: LogLevel
+  logFormat?: LogFormat
 }
 
 /** What `socketlite-echo` runs with, once the flags and the config file are merged and checked. */
@@ -52,6 +56,8 @@ export interface CliOptions {
   /** The framing, marks as bytes. */
   readonly protocol: EchoProtocolOptions
   readonly logLevel: LogLevel
+  /** `--log-format`; undefined: pretty on a terminal, JSON otherwise. */
+  readonly logFormat: LogFormat | undefined
   /** Worker processes (`--cluster`), or `undefined` for one process. */
   readonly cluster: number | undefined
 }
@@ -205,7 +211,7 @@ export function resolveCliOptions(flags: CliFlags): CliOptions {
         `frame-size limit (--max-request-length / maxRequestLength ${maxRequestLength}): every frame would be refused`,
     )
   }
-  return { config, protocol, logLevel: flags.logLevel, cluster: flags.cluster }
+  return { config, protocol, logLevel: flags.logLevel, logFormat: flags.logFormat, cluster: flags.cluster }
 }
 
 function withoutCertificate(config: ServerConfig): ServerConfig {

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os'
-import { type LogLevel, SocketError } from '@socketlite/app-server'
+import { type LogLevel, SocketError, serverConfigDefaults } from '@socketlite/app-server'
 import { Command, CommanderError, Option, InvalidArgumentError as UsageError } from 'commander'
 import packageJson from '../package.json' with { type: 'json' }
 import {
@@ -14,6 +14,7 @@ import { echoProtocolDefaults, echoProtocolNames } from './echo-protocol.js'
 import { type EchoServer, startEchoServer } from './echo-server.js'
 import { PinoLogFactory } from './pino-log-factory.js'
 import { waitForStopSignal } from './stop-signal.js'
+import { logStopped } from './stop-summary.js'
 
 /** Exit codes of `socketlite-echo`. */
 export const exitCodes = Object.freeze({
@@ -86,6 +87,28 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value]
 }
 
+/**
+ * How an option reads in `--help`, the same in both CLIs: the description, then `(choices: a, b; default: x)`.
+ * Defaults are written one way only, `default: x`, with no quotes.
+ */
+function optionDescription(option: Option): string {
+  const extra: string[] = []
+  if (option.argChoices !== undefined) extra.push(`choices: ${option.argChoices.join(', ')}`)
+  const shown =
+    option.defaultValueDescription ??
+    (option.defaultValue === undefined || typeof option.defaultValue === 'boolean'
+      ? undefined
+      : String(option.defaultValue))
+  if (shown !== undefined) extra.push(`default: ${shown}`)
+  return extra.length === 0 ? option.description : `${option.description} (${extra.join('; ')})`
+}
+
+/** An option whose default is only shown in `--help` (the value stays undefined when the flag is not given). */
+function shownDefault(option: Option, shown: string | number): Option {
+  option.defaultValueDescription = String(shown)
+  return option
+}
+
 /** Builds the commander program of `socketlite-echo` (exported so tests can inspect the options). */
 export function createProgram(): Command {
   const defaults = echoProtocolDefaults
@@ -93,16 +116,22 @@ export function createProgram(): Command {
     .description(
       'Echo server for every socketlite protocol over TCP, TLS and UDP: each request comes back byte for byte, framed as it came in.',
     )
+    .configureHelp({ optionDescription })
     .version(packageJson.version, '-v, --version')
     .option('--config <file>', 'server.json (the app-server configuration; the flags override it)')
-    .option('--ip <address>', `listen address; Any = 0.0.0.0, IPv6Any = :: (default 127.0.0.1)`)
-    .option('--port <port>', `listen port, 0 = ephemeral (default ${defaultEchoPort})`, integer('port', 0, 65_535))
+    .addOption(shownDefault(new Option('--ip <address>', 'listen address; Any = 0.0.0.0, IPv6Any = ::'), '127.0.0.1'))
+    .addOption(
+      shownDefault(
+        new Option('--port <port>', 'listen port, 0 = ephemeral').argParser(integer('port', 0, 65_535)),
+        defaultEchoPort,
+      ),
+    )
     .option(
       '--listen <url>',
       'an endpoint, repeatable: tcp://IP:PORT, tls://IP:PORT, udp://IP:PORT (IPv6 as [::1]); replaces --ip/--port',
       collect,
     )
-    .addOption(new Option('--mode <mode>', 'transport of every endpoint (default tcp)').choices(['tcp', 'udp']))
+    .addOption(shownDefault(new Option('--mode <mode>', 'transport of every endpoint').choices(['tcp', 'udp']), 'tcp'))
     .option('--tls', 'TLS on the --ip/--port endpoint (self-signed certificate unless --cert/--key)')
     .option('--cert <file>', 'TLS certificate chain, PEM')
     .option('--key <file>', 'TLS private key, PEM')
@@ -111,62 +140,124 @@ export function createProgram(): Command {
         .choices(echoProtocolNames)
         .default('line'),
     )
-    .option('--terminator <string>', 'terminator: frame end (default \\r\\n; escapes \\r \\n \\t \\0 \\\\ \\xNN)')
-    .option('--size <bytes>', `fixed-size: bytes per frame (default ${defaults.size})`, size('size', 1))
     .addOption(
-      new Option('--length-field-length <n>', `length-field: field width (default ${defaults.lengthFieldLength})`)
-        .choices(['1', '2', '3', '4', '8'])
-        .argParser((text) => {
-          if (!['1', '2', '3', '4', '8'].includes(text.trim())) {
-            throw new UsageError(`--length-field-length must be 1, 2, 3, 4 or 8, got "${text}"`)
-          }
-          return Number(text)
-        }),
-    )
-    .option(
-      '--length-field-offset <n>',
-      `length-field: bytes before the field (default ${defaults.lengthFieldOffset})`,
-      integer('length-field-offset', 0),
+      shownDefault(
+        new Option('--terminator <string>', 'terminator: frame end (escapes \\r \\n \\t \\0 \\\\ \\xNN)'),
+        '\\r\\n',
+      ),
     )
     .addOption(
-      new Option('--byte-order <order>', `length-field: byte order (default ${defaults.byteOrder})`).choices([
-        'be',
-        'le',
-      ]),
-    )
-    .option(
-      '--length-adjustment <n>',
-      'length-field: field value + adjustment = bytes after the field (default 0)',
-      integer('length-adjustment', Number.MIN_SAFE_INTEGER),
-    )
-    .option(
-      '--initial-bytes-to-strip <n>',
-      'length-field: bytes stripped from each request (the echo keeps them; default 0)',
-      integer('initial-bytes-to-strip', 0),
-    )
-    .option('--begin-mark <string>', `begin-end: begin mark (default ${defaults.beginMark}; escapes allowed)`)
-    .option('--end-mark <string>', `begin-end: end mark (default ${defaults.endMark}; escapes allowed)`)
-    .option('--spliter <char>', `count-spliter: spliter byte (default ${defaults.spliter}; escapes allowed)`)
-    .option(
-      '--count <n>',
-      `count-spliter: spliters per frame, at least 2 (default ${defaults.count})`,
-      integer('count', 2),
+      shownDefault(
+        new Option('--size <bytes>', 'fixed-size: bytes per frame').argParser(size('size', 1)),
+        defaults.size,
+      ),
     )
     .addOption(
-      new Option('--encoding <name>', 'text encoding of marks and terminators (default utf8)').choices(textEncodings),
+      shownDefault(
+        new Option('--length-field-length <n>', 'length-field: field width in bytes')
+          .choices(['1', '2', '3', '4', '8'])
+          .argParser((text) => {
+            if (!['1', '2', '3', '4', '8'].includes(text.trim())) {
+              throw new UsageError(`--length-field-length must be 1, 2, 3, 4 or 8, got "${text}"`)
+            }
+            return Number(text)
+          }),
+        defaults.lengthFieldLength,
+      ),
     )
-    .option('--max-request-length <bytes>', 'largest frame, whole (default 65536)', size('max-request-length', 1))
-    .option('--max-connections <n>', 'sessions at once (default 10000)', integer('max-connections', 1))
-    .option('--cluster <n>', 'run n worker processes sharing the endpoints ("auto" = one per core)', clusterSize)
+    .addOption(
+      shownDefault(
+        new Option('--length-field-offset <n>', 'length-field: bytes before the field').argParser(
+          integer('length-field-offset', 0),
+        ),
+        defaults.lengthFieldOffset,
+      ),
+    )
+    .addOption(
+      shownDefault(
+        new Option('--byte-order <order>', 'length-field: byte order').choices(['be', 'le']),
+        defaults.byteOrder,
+      ),
+    )
+    .addOption(
+      shownDefault(
+        new Option(
+          '--length-adjustment <n>',
+          'length-field: field value + adjustment = bytes after the field',
+        ).argParser(integer('length-adjustment', Number.MIN_SAFE_INTEGER)),
+        defaults.lengthAdjustment,
+      ),
+    )
+    .addOption(
+      shownDefault(
+        new Option(
+          '--initial-bytes-to-strip <n>',
+          'length-field: bytes stripped from each request (the echo keeps them)',
+        ).argParser(integer('initial-bytes-to-strip', 0)),
+        defaults.initialBytesToStrip,
+      ),
+    )
+    .addOption(
+      shownDefault(new Option('--begin-mark <string>', 'begin-end: begin mark (escapes allowed)'), defaults.beginMark),
+    )
+    .addOption(
+      shownDefault(new Option('--end-mark <string>', 'begin-end: end mark (escapes allowed)'), defaults.endMark),
+    )
+    .addOption(
+      shownDefault(new Option('--spliter <char>', 'count-spliter: spliter byte (escapes allowed)'), defaults.spliter),
+    )
+    .addOption(
+      shownDefault(
+        new Option('--count <n>', 'count-spliter: spliters per frame, at least 2').argParser(integer('count', 2)),
+        defaults.count,
+      ),
+    )
+    .addOption(
+      shownDefault(
+        new Option('--encoding <name>', 'text encoding of marks and terminators').choices(textEncodings),
+        serverConfigDefaults.textEncoding,
+      ),
+    )
+    .addOption(
+      shownDefault(
+        new Option('--max-request-length <bytes>', 'largest frame, whole').argParser(size('max-request-length', 1)),
+        serverConfigDefaults.maxRequestLength,
+      ),
+    )
+    .addOption(
+      shownDefault(
+        new Option('--max-connections <n>', 'sessions at once').argParser(integer('max-connections', 1)),
+        serverConfigDefaults.maxConnectionNumber,
+      ),
+    )
+    .addOption(
+      shownDefault(
+        new Option('--cluster <n>', 'run n worker processes sharing the endpoints ("auto" = one per core)').argParser(
+          clusterSize,
+        ),
+        'one process, no workers',
+      ),
+    )
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(logLevels).default('info'))
+    .addOption(
+      shownDefault(
+        new Option('--log-format <format>', 'pretty lines for people, or one JSON object a line').choices([
+          'pretty',
+          'json',
+        ]),
+        'pretty on a terminal, json otherwise',
+      ),
+    )
     .showHelpAfterError('(see socketlite-echo --help)')
     .addHelpText(
       'after',
       `
 Output: the first stdout lines are one per endpoint, "listening tcp://127.0.0.1:7000" (tls://, udp://), with the
-actual port when 0 was asked. Logs go to stderr (pretty on a terminal, JSON lines otherwise).
+actual port when 0 was asked. Logs go to stderr. When it stops, one summary line (sessions, requests, bytes, close
+reasons); the full statistics are fields of that line in JSON logs, and a debug line in pretty logs.
 SIGINT/SIGTERM stop gracefully (queued replies are sent) and exit 0; a second signal exits at once.
 Exit codes: 0 stopped cleanly, 1 could not start, 2 usage or configuration error.
+Problems are written to stderr as "socketlite-echo: error: ...", as socketlite-load does.
 
 Examples:
   socketlite-echo --port 7000
@@ -177,8 +268,11 @@ Examples:
     )
 }
 
+/** The prefix of every line the CLI writes about a problem (the same convention as `socketlite-load`). */
+const errorPrefix = 'socketlite-echo: error: '
+
 function usageError(io: CliIo, message: string): number {
-  io.stderr.write(`socketlite-echo: error: ${message}\n(see socketlite-echo --help)\n`)
+  io.stderr.write(`${errorPrefix}${message}\n(see socketlite-echo --help)\n`)
   return exitCodes.usage
 }
 
@@ -187,7 +281,7 @@ function configError(
   error: SocketError & { issues?: readonly { path: string; message: string }[] },
 ): number {
   io.stderr.write(
-    `socketlite-echo: invalid configuration (--config file and flags):\n${formatConfigIssues(error as never)}\n`,
+    `${errorPrefix}invalid configuration (--config file and flags):\n${formatConfigIssues(error as never)}\n`,
   )
   return exitCodes.usage
 }
@@ -202,7 +296,7 @@ export function reportStartError(io: CliIo, error: unknown): number {
     if (error.code === 'ERR_INVALID_ARGUMENT') return usageError(io, error.message)
     const cause = (error as { cause?: unknown }).cause
     const detail = cause instanceof Error && !error.message.includes(cause.message) ? ` (${cause.message})` : ''
-    io.stderr.write(`socketlite-echo: ${error.message}${detail}\n`)
+    io.stderr.write(`${errorPrefix}${error.message}${detail}\n`)
     return exitCodes.failed
   }
   throw error
@@ -218,6 +312,8 @@ export function parseCommandLine(argv: readonly string[], io: CliIo): CliOptions
   program.configureOutput({
     writeOut: (text) => io.stdout.write(text),
     writeErr: (text) => io.stderr.write(text),
+    // commander's own messages start with "error: "
+    outputError: (text, write) => write(`socketlite-echo: ${text}`),
   })
   try {
     program.parse([...argv])
@@ -254,6 +350,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   const logFactory = new PinoLogFactory({
     level: options.logLevel,
     destination: io.stderr === process.stderr ? 2 : io.stderr,
+    ...(options.logFormat === undefined ? {} : { pretty: options.logFormat === 'pretty' }),
   })
   // Listen for SIGINT/SIGTERM before starting: a signal that comes during the start stops the server right after.
   const stopSignal = waitForStopSignal(io.signal)
@@ -264,10 +361,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     return reportStartError(io, error)
   }
   io.stdout.write(echo.urls.map((url) => `listening ${url}\n`).join(''))
+  const started = performance.now()
   const reason = await stopSignal
   echo.server.logger.info('Stopping: sending the queued replies, then closing every session', { reason })
   await echo.stop()
-  const stats = echo.server.getStats()
-  echo.server.logger.info('Stopped', { ...stats })
+  logStopped(echo.server.logger, echo.server.getStats(), performance.now() - started, logFactory.pretty)
   return exitCodes.ok
 }

@@ -1,4 +1,5 @@
 import type { LogLevel, ServerConfig } from '@socketlite/app-server'
+import type { LogFormat } from './cli-options.js'
 import type { EchoProtocolOptions } from './echo-protocol.js'
 
 /** Environment variable that carries a worker's {@link WorkerSetup} (and marks the process as an echo worker). */
@@ -12,6 +13,8 @@ export interface WorkerSetup {
   readonly config: ServerConfig
   readonly protocol: EchoProtocolOptions
   readonly logLevel: LogLevel
+  /** `pretty` or `json`; undefined: pretty on a terminal, JSON otherwise. */
+  readonly logFormat?: LogFormat | undefined
 }
 
 /** Worker → primary. */

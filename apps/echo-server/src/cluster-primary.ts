@@ -37,6 +37,7 @@ export async function runClusterPrimary(
   const logFactory = new PinoLogFactory({
     level: options.logLevel,
     destination: io.stderr === process.stderr ? 2 : io.stderr,
+    ...(options.logFormat === undefined ? {} : { pretty: options.logFormat === 'pretty' }),
     bindings: { role: 'primary' },
   })
   const logger = logFactory.getLogger(options.config.name ?? 'socketlite-echo')
@@ -86,7 +87,13 @@ export async function runClusterPrimary(
 
   const fork = (id: number): void => {
     const worker = cluster.fork({
-      [workerSetupVariable]: encodeWorkerSetup({ id, config, protocol: options.protocol, logLevel: options.logLevel }),
+      [workerSetupVariable]: encodeWorkerSetup({
+        id,
+        config,
+        protocol: options.protocol,
+        logLevel: options.logLevel,
+        logFormat: options.logFormat,
+      }),
     })
     live.add(worker)
     let ready = false

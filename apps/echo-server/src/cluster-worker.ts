@@ -11,6 +11,7 @@ import {
 import { type EchoServer, startEchoServer } from './echo-server.js'
 import { PinoLogFactory } from './pino-log-factory.js'
 import { waitForStopSignal } from './stop-signal.js'
+import { logStopped } from './stop-summary.js'
 
 /** True in a worker process started by `socketlite-echo --cluster`. */
 export function isEchoWorker(): boolean {
@@ -35,7 +36,11 @@ function send(message: WorkerMessage): Promise<void> {
 export async function runClusterWorker(): Promise<number> {
   const io: CliIo = { stdout: process.stdout, stderr: process.stderr }
   const setup = decodeWorkerSetup(process.env[workerSetupVariable] ?? '{}')
-  const logFactory = new PinoLogFactory({ level: setup.logLevel, bindings: { worker: setup.id } })
+  const logFactory = new PinoLogFactory({
+    level: setup.logLevel,
+    ...(setup.logFormat === undefined ? {} : { pretty: setup.logFormat === 'pretty' }),
+    bindings: { worker: setup.id },
+  })
   const stopRequest = new Promise<string>((resolve) => {
     process.on('message', (message: unknown) => {
       if (isMessage<StopMessage>(message, 'stop')) resolve('stop')
@@ -52,9 +57,10 @@ export async function runClusterWorker(): Promise<number> {
     return exitCode
   }
   await send({ type: 'listening', urls: echo.urls })
+  const started = performance.now()
   const reason = await stopRequest
   echo.server.logger.info('Stopping: sending the queued replies, then closing every session', { reason })
   await echo.stop()
-  echo.server.logger.info('Stopped', { ...echo.server.getStats() })
+  logStopped(echo.server.logger, echo.server.getStats(), performance.now() - started, logFactory.pretty)
   return 0
 }

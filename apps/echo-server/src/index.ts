@@ -23,6 +23,7 @@ export {
   configUsesTls,
   defaultEchoPort,
   formatConfigIssues,
+  type LogFormat,
   mergeFlags,
   readConfigFile,
   resolveCliOptions,
@@ -63,3 +64,4 @@ export {
   type SelfSignedCertificateInit,
 } from './self-signed-certificate.js'
 export { waitForStopSignal } from './stop-signal.js'
+export { formatStopSummary, logStopped } from './stop-summary.js'

@@ -86,6 +86,8 @@ function isTty(destination: number | NodeJS.WritableStream): boolean {
 export class PinoLogFactory implements LogFactory {
   /** The root pino logger (each {@link PinoLogFactory.getLogger} is a child of it). */
   readonly pino: PinoLogger
+  /** Whether lines are pretty-printed for people (pino-pretty) rather than JSON. */
+  readonly pretty: boolean
 
   /** @throws {@link InvalidArgumentError} `ERR_INVALID_ARGUMENT` for an unknown `level`. */
   constructor(init: PinoLogFactoryInit = {}) {
@@ -95,6 +97,7 @@ export class PinoLogFactory implements LogFactory {
     }
     const destination = init.destination ?? 2
     const pretty = init.pretty ?? isTty(destination)
+    this.pretty = pretty
     let stream: DestinationStream
     if (pretty) {
       stream = prettyStream({

@@ -104,7 +104,7 @@ describe('socketlite-echo (the built binary)', () => {
   test('a bad flag: exit 2 with a usage message on stderr, nothing on stdout', async () => {
     const echo = spawnNode(echoCli, ['--port', '0', '--bogus'])
     expect(await echo.exit()).toBe(2)
-    expect(echo.stderr()).toContain("unknown option '--bogus'")
+    expect(echo.stderr()).toBe("socketlite-echo: error: unknown option '--bogus'\n(see socketlite-echo --help)\n")
     expect(echo.lines).toEqual([])
   })
 
@@ -113,6 +113,7 @@ describe('socketlite-echo (the built binary)', () => {
     const { port } = endpointOf(urls[0] as string)
     const second = spawnNode(echoCli, ['--port', String(port)])
     expect(await second.exit()).toBe(1)
+    expect(second.stderr()).toMatch(/^socketlite-echo: error: /)
     expect(second.stderr()).toMatch(/EADDRINUSE|in use|listen/i)
     first.child.kill('SIGTERM')
     expect(await first.exit()).toBe(0)
@@ -131,6 +132,32 @@ describe('socketlite-echo (the built binary)', () => {
     expect(Buffer.concat([first, rest]).equals(stream)).toBe(true)
     expect(await echo.exit()).toBe(0)
     expect(echo.stderr()).toContain('ServerShutdown')
+  })
+
+  test('the stop is one summary line on a terminal (pretty logs); the statistics only at debug level', async () => {
+    for (const level of ['info', 'debug']) {
+      const { process: echo, urls } = await startEchoProcess([
+        ...['--port', '0', '--log-format', 'pretty', '--log-level', level],
+      ])
+      const socket = await connect(urls[0] as string)
+      socket.write('one\r\ntwo\r\n')
+      await readBytes(socket, 10)
+      echo.child.kill('SIGTERM')
+      expect(await echo.exit()).toBe(0)
+      const afterStop = echo.stderr().slice(echo.stderr().indexOf('Stopping:'))
+      const summary = afterStop.split('\n').filter((line) => line.includes('Stopped after'))
+      expect(summary).toHaveLength(1)
+      expect(summary[0]).toMatch(/Stopped after [\d.]+ m?s: 1 session, 2 requests, 10 B in, 10 B out; closed: 1 \w+/)
+      if (level === 'info') {
+        expect(afterStop).not.toContain('trySendRefused')
+        // "Stopping" and its reason, the session's close, the app-server's "Server stopped", the summary: a handful of
+        // lines, not the forty the statistics take when pretty-printed
+        expect(afterStop.trimEnd().split('\n').length).toBeLessThan(10)
+      } else {
+        expect(afterStop).toContain('Final statistics')
+        expect(afterStop).toContain('trySendRefused')
+      }
+    }
   })
 
   test('--cluster 2: one set of listening lines with the shared port, both workers serve, a dead worker is replaced, SIGTERM stops all', async () => {

@@ -122,11 +122,49 @@ describe('command line', () => {
     [['--listen', 'tcp://127.0.0.1:0', '--mode', 'udp']],
     [['--protocol', 'fixed-size', '--size', '100', '--max-request-length', '64']],
     [['--config', '/nonexistent/server.json']],
+    [['--log-format', 'xml']],
   ])('%j is a usage error: exit 2, message on stderr, nothing on stdout', (args) => {
     const { result, output } = parse(args)
     expect(result).toBe(2)
-    expect(output.stderr()).toMatch(/error/)
+    // one convention for every problem, shared with socketlite-load: "<tool>: error: <what>", then where to look
+    expect(output.stderr()).toMatch(/^socketlite-echo: error: \S/)
+    expect(output.stderr()).toMatch(/\(see socketlite-echo --help\)\n$/)
     expect(output.stdout()).toBe('')
+  })
+
+  test('--help writes every default one way, "(…default: x)", never quoted, never "(default x)"', () => {
+    const { output } = parse(['--help'])
+    const help = output.stdout().replace(/\s+/g, ' ')
+    expect(help).not.toMatch(/\(default [^:]/i)
+    expect(help).not.toMatch(/; default [^:]/i)
+    expect(help).not.toMatch(/default: "/)
+    expect(help).not.toMatch(/choices: "/)
+    for (const shown of [
+      '(default: 127.0.0.1)',
+      '(default: 7000)',
+      '(choices: tcp, udp; default: tcp)',
+      '(choices: line, terminator, fixed-size, length-field, begin-end, count-spliter, raw; default: line)',
+      '(default: \\r\\n)',
+      '(default: 32)',
+      '(choices: 1, 2, 3, 4, 8; default: 4)',
+      '(choices: be, le; default: be)',
+      '(default: !)',
+      '(default: $)',
+      '(default: #)',
+      '(default: 8)',
+      '(default: 65536)',
+      '(default: 10000)',
+      '(choices: debug, info, warn, error, silent; default: info)',
+      '(choices: pretty, json; default: pretty on a terminal, json otherwise)',
+    ]) {
+      expect(help).toContain(shown)
+    }
+  })
+
+  test('--log-format pretty|json is passed on; without it the format follows the terminal', () => {
+    expect(options(['--log-format', 'json']).logFormat).toBe('json')
+    expect(options(['--log-format', 'pretty']).logFormat).toBe('pretty')
+    expect(options([]).logFormat).toBeUndefined()
   })
 
   test('--help and --version print on stdout and exit 0', () => {
@@ -141,6 +179,7 @@ describe('command line', () => {
   test('an invalid merged configuration lists every bad field and exits 2', () => {
     const { result, output } = parse(['--ip', 'not-an-ip', '--tls', '--cert', 'cert.pem'])
     expect(result).toBe(2)
+    expect(output.stderr()).toMatch(/^socketlite-echo: error: invalid configuration/)
     expect(output.stderr()).toContain('- ip:')
     expect(output.stderr()).toContain('- certificate.keyFile:')
   })

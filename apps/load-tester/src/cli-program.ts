@@ -11,6 +11,7 @@ import { LoadOptionError } from './load-option-error.js'
 import { type LoadOptions, loadDefaults } from './load-options.js'
 import { createProgressDisplay, type ProgressDisplay } from './progress-display.js'
 import { parseCount, parseSignedInteger, parseSize } from './quantity.js'
+import { parseReplyPattern, type ReplyExpectation } from './reply-expectation.js'
 import { runLoad } from './run-load.js'
 
 /** Exit codes of `socketlite-load`. */
@@ -21,7 +22,14 @@ export const exitCodes = Object.freeze({
   thresholdFailed: 1,
   /** Bad command line (unknown flag, bad value, bad target). */
   usage: 2,
+  /** Stopped by Ctrl-C (SIGINT, 128 + 2): the partial report is printed, but the run did not pass. */
+  interrupted: 130,
+  /** Stopped by SIGTERM (128 + 15): the partial report is printed, but the run did not pass. */
+  terminated: 143,
 })
+
+/** The prefix of every line the CLI writes about a problem (the same convention as `socketlite-echo`). */
+const errorPrefix = 'socketlite-load: error: '
 
 /** Where the CLI writes; defaults to the process streams. */
 export interface CliStreams {
@@ -39,6 +47,9 @@ interface ParsedFlags {
   rate?: number
   message?: Uint8Array
   messageFile?: string
+  expect?: ReplyExpectation
+  expectMatch?: RegExp
+  verify: boolean
   size?: number
   protocol: ProtocolName
   terminator?: Uint8Array
@@ -84,32 +95,56 @@ const positiveInteger = (option: string) =>
   })
 
 /**
+ * How an option reads in `--help`, the same in both CLIs: the description, then `(choices: a, b; default: x)`.
+ * Defaults are written one way only, `default: x`, with no quotes.
+ */
+function optionDescription(option: Option): string {
+  const extra: string[] = []
+  if (option.argChoices !== undefined) extra.push(`choices: ${option.argChoices.join(', ')}`)
+  const shown =
+    option.defaultValueDescription ??
+    (option.defaultValue === undefined || typeof option.defaultValue === 'boolean'
+      ? undefined
+      : String(option.defaultValue))
+  if (shown !== undefined) extra.push(`default: ${shown}`)
+  return extra.length === 0 ? option.description : `${option.description} (${extra.join('; ')})`
+}
+
+/** An option whose default is only shown in `--help` (its parsed value stays undefined when not given). */
+function shownDefault(option: Option, shown: string): Option {
+  option.defaultValueDescription = shown
+  return option
+}
+
+/**
  * Builds the commander program of `socketlite-load` (exported so tests can inspect the options).
  */
 export function createProgram(): Command {
   const program = new Command('socketlite-load')
   program
     .description(
-      'Load-test any TCP, TLS or UDP echo server: many connections, closed model (-p) or open model (-r), every echo verified byte for byte, HDR latency percentiles.',
+      'Load-test any TCP, TLS or UDP server: many connections, closed model (-p) or open model (-r), HDR latency percentiles. Echo servers get every echo verified byte for byte; any other server is driven in request/reply mode (--expect, --expect-match).',
     )
+    .configureHelp({ optionDescription })
     .version(packageJson.version, '-v, --version')
     .argument('<target>', 'tcp://HOST:PORT, tls://HOST:PORT, udp://HOST:PORT or HOST:PORT (tcp)')
-    .option(
-      '-c, --connections <n>',
-      'concurrent connections (UDP: sockets)',
-      positiveInteger('connections'),
-      loadDefaults.connections,
+    .addOption(
+      new Option('-c, --connections <n>', 'concurrent connections (UDP: sockets)')
+        .argParser(positiveInteger('connections'))
+        .default(loadDefaults.connections),
     )
-    .option(
-      '--connect-rate <n/s>',
-      'new connections per second, 0 = unlimited (also paces reconnects)',
-      parser((text) => parseCount(text, 'connect-rate')),
-      loadDefaults.connectRate,
+    .addOption(
+      new Option('--connect-rate <n/s>', 'new connections per second, 0 = unlimited (also paces reconnects)')
+        .argParser(parser((text) => parseCount(text, 'connect-rate')))
+        .default(loadDefaults.connectRate),
     )
-    .option(
-      '--connect-timeout <time>',
-      'connect + TLS handshake timeout (default: --timeout)',
-      parser((text) => parseDuration(text, 'connect-timeout')),
+    .addOption(
+      shownDefault(
+        new Option('--connect-timeout <time>', 'connect + TLS handshake timeout').argParser(
+          parser((text) => parseDuration(text, 'connect-timeout')),
+        ),
+        'the --timeout value',
+      ),
     )
     .addOption(
       new Option('-d, --duration <time>', 'measured time: 10s, 500ms, 1m')
@@ -117,14 +152,17 @@ export function createProgram(): Command {
         .default(loadDefaults.duration, '10s'),
     )
     .addOption(
-      new Option('--warmup <time>', 'load applied before measuring (not counted)')
+      new Option('--warmup <time>', 'load applied before measuring, shown but not counted')
         .argParser(parser((text) => parseDuration(text, 'warmup')))
-        .default(0, '0s'),
+        .default(loadDefaults.warmup, '0s'),
     )
-    .option(
-      '-p, --pipeline <depth>',
-      'closed model: messages in flight per connection (default 1)',
-      positiveInteger('pipeline'),
+    .addOption(
+      shownDefault(
+        new Option('-p, --pipeline <depth>', 'closed model: messages in flight per connection').argParser(
+          positiveInteger('pipeline'),
+        ),
+        String(loadDefaults.pipeline),
+      ),
     )
     .option(
       '-r, --rate <msgs/s>',
@@ -137,70 +175,128 @@ export function createProgram(): Command {
       parser((text) => parseEscapes(text, 'message')),
     )
     .option('--message-file <path>', 'message payload read from a file (bytes as they are)')
-    .option(
-      '-s, --size <bytes>',
-      `random printable payload of this size (default ${loadDefaults.size}); fixed-size block size`,
-      parser((text) => parseSize(text, 'size')),
+    .addOption(
+      shownDefault(
+        new Option(
+          '-s, --size <bytes>',
+          'random printable payload of this size; the block size of --protocol fixed-size',
+        ).argParser(parser((text) => parseSize(text, 'size'))),
+        String(loadDefaults.size),
+      ),
     )
+    .option(
+      '--expect <reply>',
+      'request/reply mode: each message expects one reply frame whose payload is exactly this (escapes allowed); "any" accepts every reply',
+      parser(
+        (text): ReplyExpectation =>
+          text === 'any' ? { kind: 'any' } : { kind: 'exact', payload: parseEscapes(text, 'expect') },
+      ),
+    )
+    .option(
+      '--expect-match <regex>',
+      'request/reply mode: each reply payload (as UTF-8) must match this regular expression (or /regex/flags)',
+      parser(parseReplyPattern),
+    )
+    .option('--no-verify', 'echo mode: count the echoed bytes without comparing them (to measure the tester itself)')
     .addOption(
       new Option('--protocol <name>', 'framing, as socketlite-echo --protocol').choices(protocolNames).default('line'),
     )
-    .option(
-      '--terminator <string>',
-      'terminator of --protocol terminator (default \\r\\n; escapes allowed)',
-      parser((text) => parseEscapes(text, 'terminator')),
+    .addOption(
+      shownDefault(
+        new Option('--terminator <string>', 'terminator: frame end (escapes allowed)').argParser(
+          parser((text) => parseEscapes(text, 'terminator')),
+        ),
+        '\\r\\n',
+      ),
     )
-    .option(
-      '--length-field-length <n>',
-      'length-field: width of the length field in bytes: 1, 2, 3, 4 or 8 (default 4)',
-      parser((text) => {
-        if (!['1', '2', '3', '4', '8'].includes(text.trim())) {
-          throw new LoadOptionError('length-field-length', '--length-field-length must be 1, 2, 3, 4 or 8')
-        }
-        return Number(text) as LengthFieldLength
-      }),
+    .addOption(
+      shownDefault(
+        new Option('--length-field-length <n>', 'length-field: field width in bytes')
+          .choices(['1', '2', '3', '4', '8'])
+          .argParser((text) => {
+            if (!['1', '2', '3', '4', '8'].includes(text.trim())) {
+              throw new InvalidArgumentError('--length-field-length must be 1, 2, 3, 4 or 8')
+            }
+            return Number(text) as LengthFieldLength
+          }),
+        '4',
+      ),
     )
-    .option(
-      '--length-field-offset <n>',
-      'length-field: zero bytes before the length field (default 0)',
-      parser((text) => parseCount(text, 'length-field-offset', true)),
+    .addOption(
+      shownDefault(
+        new Option('--length-field-offset <n>', 'length-field: bytes before the field (sent as zeros)').argParser(
+          parser((text) => parseCount(text, 'length-field-offset', true)),
+        ),
+        '0',
+      ),
     )
-    .addOption(new Option('--byte-order <order>', 'length-field: byte order (default be)').choices(['be', 'le']))
-    .option(
-      '--length-adjustment <n>',
-      'length-field: field value + adjustment = bytes after the field (default 0)',
-      parser((text) => parseSignedInteger(text, 'length-adjustment')),
+    .addOption(shownDefault(new Option('--byte-order <order>', 'length-field: byte order').choices(['be', 'le']), 'be'))
+    .addOption(
+      shownDefault(
+        new Option(
+          '--length-adjustment <n>',
+          'length-field: field value + adjustment = bytes after the field',
+        ).argParser(parser((text) => parseSignedInteger(text, 'length-adjustment'))),
+        '0',
+      ),
     )
-    .option(
-      '--initial-bytes-to-strip <n>',
-      'length-field: accepted for parity with socketlite-echo; the server strips, the bytes sent are the same',
-      parser((text) => parseCount(text, 'initial-bytes-to-strip', true)),
+    .addOption(
+      shownDefault(
+        new Option(
+          '--initial-bytes-to-strip <n>',
+          'length-field: accepted for parity with socketlite-echo (the server strips; the bytes sent are the same)',
+        ).argParser(parser((text) => parseCount(text, 'initial-bytes-to-strip', true))),
+        '0',
+      ),
     )
-    .option(
-      '--begin-mark <string>',
-      'begin-end: begin mark (default !; escapes allowed)',
-      parser((text) => parseEscapes(text, 'begin-mark')),
+    .addOption(
+      shownDefault(
+        new Option('--begin-mark <string>', 'begin-end: begin mark (escapes allowed)').argParser(
+          parser((text) => parseEscapes(text, 'begin-mark')),
+        ),
+        '!',
+      ),
     )
-    .option(
-      '--end-mark <string>',
-      'begin-end: end mark (default $; escapes allowed)',
-      parser((text) => parseEscapes(text, 'end-mark')),
+    .addOption(
+      shownDefault(
+        new Option('--end-mark <string>', 'begin-end: end mark (escapes allowed)').argParser(
+          parser((text) => parseEscapes(text, 'end-mark')),
+        ),
+        '$',
+      ),
     )
-    .option(
-      '--spliter <char>',
-      'count-spliter: spliter byte (default #; escapes allowed)',
-      parser((text) => parseEscapes(text, 'spliter')),
+    .addOption(
+      shownDefault(
+        new Option('--spliter <char>', 'count-spliter: spliter byte (escapes allowed)').argParser(
+          parser((text) => parseEscapes(text, 'spliter')),
+        ),
+        '#',
+      ),
     )
-    .option('--count <n>', 'count-spliter: spliters per frame, at least 2 (default 8)', positiveInteger('count'))
+    .addOption(
+      shownDefault(
+        new Option('--count <n>', 'count-spliter: spliters per frame, at least 2').argParser(positiveInteger('count')),
+        '8',
+      ),
+    )
     .option('--insecure', 'TLS: do not verify the server certificate (self-signed test servers)', false)
     .option('--ca <file>', 'TLS: trust this CA certificate (PEM) instead of the system store')
-    .option('--servername <name>', 'TLS: server name for SNI and the certificate check (default: the target host)')
+    .addOption(
+      shownDefault(
+        new Option('--servername <name>', 'TLS: server name for SNI and the certificate check'),
+        'the target host',
+      ),
+    )
     .addOption(
       new Option('--timeout <time>', 'per-message timeout, counted as timeout errors')
         .argParser(parser((text) => parseDuration(text, 'timeout')))
         .default(loadDefaults.timeout, '5s'),
     )
-    .option('--workers <n>', 'worker threads sharing the connections', positiveInteger('workers'), loadDefaults.workers)
+    .addOption(
+      new Option('--workers <n>', 'worker threads sharing the connections')
+        .argParser(positiveInteger('workers'))
+        .default(loadDefaults.workers),
+    )
     .option('--json', 'print one JSON report object on stdout, nothing else', false)
     .option('--html <file>', 'also write a self-contained HTML report (charts as inline SVG)')
     .option('-q, --quiet', 'no live progress', false)
@@ -219,14 +315,19 @@ export function createProgram(): Command {
       'fail (exit 1) if more errors than this',
       parser((text) => parseCount(text, 'max-errors', true)),
     )
+    .showHelpAfterError('(see socketlite-load --help)')
     .addHelpText(
       'after',
       `
-Exit codes: 0 ok, 1 a threshold failed (or no message completed), 2 usage error.
+Modes: echo mode (no --expect) checks that each message comes back byte for byte. With --expect or --expect-match
+(or --expect any) each message expects one reply frame, framed with --protocol, checked against the expectation.
+Exit codes: 0 ok, 1 a threshold failed (or no message completed), 2 usage error, 130 stopped by Ctrl-C
+(SIGINT) and 143 by SIGTERM (the report of the time measured until then is still printed).
 
 Examples:
   socketlite-load tcp://127.0.0.1:7000 -c 50 -p 16 -d 10s
   socketlite-load tcp://127.0.0.1:7000 -c 20 -r 20k -d 30s --max-p99 5ms
+  socketlite-load tcp://127.0.0.1:6379 --protocol line -m PING --expect +PONG -c 100 -p 16
   socketlite-load tls://127.0.0.1:7001 --insecure --protocol length-field --length-field-length 2
   socketlite-load udp://127.0.0.1:7002 -c 4 -p 8 --json > report.json`,
     )
@@ -247,6 +348,11 @@ function toLoadOptions(target: string, flags: ParsedFlags): LoadOptions {
   let message = flags.message
   if (flags.messageFile !== undefined) message = readBytes(flags.messageFile, 'message-file')
   const ca = flags.ca === undefined ? undefined : Buffer.from(readBytes(flags.ca, 'ca')).toString('utf8')
+  if (flags.expect !== undefined && flags.expectMatch !== undefined) {
+    throw new LoadOptionError('expect-match', '--expect and --expect-match exclude each other')
+  }
+  const expect: ReplyExpectation | undefined =
+    flags.expectMatch === undefined ? flags.expect : { kind: 'match', pattern: flags.expectMatch }
   const thresholds = {
     ...(flags.maxP99 === undefined ? {} : { maxP99: flags.maxP99 }),
     ...(flags.minRate === undefined ? {} : { minRate: flags.minRate }),
@@ -261,12 +367,14 @@ function toLoadOptions(target: string, flags: ParsedFlags): LoadOptions {
     timeout: flags.timeout,
     workers: flags.workers,
     protocol: flags.protocol,
+    verify: flags.verify,
     insecure: flags.insecure,
     thresholds,
     ...(flags.connectTimeout === undefined ? {} : { connectTimeout: flags.connectTimeout }),
     ...(flags.pipeline === undefined ? {} : { pipeline: flags.pipeline }),
     ...(flags.rate === undefined ? {} : { rate: flags.rate }),
     ...(message === undefined ? {} : { message }),
+    ...(expect === undefined ? {} : { expect }),
     ...(flags.size === undefined ? {} : { size: flags.size }),
     ...(flags.terminator === undefined ? {} : { terminator: flags.terminator }),
     ...(flags.lengthFieldLength === undefined ? {} : { lengthFieldLength: flags.lengthFieldLength }),
@@ -292,7 +400,9 @@ function readBytes(path: string, option: string): Uint8Array {
 
 /**
  * Runs `socketlite-load` with `argv` (as `process.argv`: node, script, then arguments) and resolves with the
- * exit code. The first Ctrl-C (SIGINT) stops the run early and still prints the report.
+ * exit code. The first SIGINT (Ctrl-C) or SIGTERM stops the run early: the report of what was measured until then is
+ * still printed, marked "STOPPED EARLY", and the exit code is 130 (SIGINT) or 143 (SIGTERM), never 0: a run cut
+ * short did not pass. A second signal exits at once with the same code.
  *
  * @param argv - the full argument vector
  * @param streams - where to write (the process streams by default)
@@ -303,6 +413,8 @@ export async function main(argv: readonly string[], streams: CliStreams = proces
   program.configureOutput({
     writeOut: (text) => streams.stdout.write(text),
     writeErr: (text) => streams.stderr.write(text),
+    // commander's own messages start with "error: "
+    outputError: (text, write) => write(`socketlite-load: ${text}`),
   })
   try {
     await program.parseAsync([...argv])
@@ -317,7 +429,7 @@ export async function main(argv: readonly string[], streams: CliStreams = proces
   const flags = program.opts<ParsedFlags>()
   const target = program.args[0] as string
   const usage = (message: string): number => {
-    streams.stderr.write(`socketlite-load: error: ${message}\n(see socketlite-load --help)\n`)
+    streams.stderr.write(`${errorPrefix}${message}\n(see socketlite-load --help)\n`)
     return exitCodes.usage
   }
   let options: LoadOptions
@@ -332,11 +444,15 @@ export async function main(argv: readonly string[], streams: CliStreams = proces
     ? createProgressDisplay(streams.stderr as NodeJS.WriteStream)
     : undefined
   const controller = new AbortController()
-  const onSigint = (): void => {
-    if (controller.signal.aborted) process.exit(130)
+  let stoppedBy: 'SIGINT' | 'SIGTERM' | undefined
+  const onSignal = (name: 'SIGINT' | 'SIGTERM'): void => {
+    const code = name === 'SIGINT' ? exitCodes.interrupted : exitCodes.terminated
+    if (stoppedBy !== undefined) process.exit(code)
+    stoppedBy = name
     controller.abort()
   }
-  process.on('SIGINT', onSigint)
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
   let report: Awaited<ReturnType<typeof runLoad>>
   try {
     report = await runLoad({
@@ -349,7 +465,8 @@ export async function main(argv: readonly string[], streams: CliStreams = proces
     throw error
   } finally {
     display?.stop()
-    process.off('SIGINT', onSigint)
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
   }
   if (flags.json) streams.stdout.write(`${JSON.stringify(report)}\n`)
   else streams.stdout.write(formatReportText(report))
@@ -358,7 +475,15 @@ export async function main(argv: readonly string[], streams: CliStreams = proces
     if (!flags.json) streams.stdout.write(`\n  HTML report written to ${flags.html}\n`)
   }
   const failed = report.thresholds.checks.filter((check) => !check.passed)
-  for (const check of failed)
+  for (const check of failed) {
     streams.stderr.write(`socketlite-load: threshold failed: ${check.name}: ${check.description}\n`)
+  }
+  if (stoppedBy !== undefined) {
+    streams.stderr.write(
+      `${errorPrefix}stopped by ${stoppedBy} before the end of the run; the report covers the ` +
+        `${(report.results.durationMs / 1000).toFixed(1)} s measured until then\n`,
+    )
+    return stoppedBy === 'SIGINT' ? exitCodes.interrupted : exitCodes.terminated
+  }
   return failed.length === 0 ? exitCodes.ok : exitCodes.thresholdFailed
 }

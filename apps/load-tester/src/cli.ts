@@ -10,7 +10,7 @@ main(process.argv).then(
   },
   (error: unknown) => {
     process.stderr.write(
-      `socketlite-load: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      `socketlite-load: error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     )
     process.exit(1)
   },

@@ -1,6 +1,7 @@
 import type { EngineConfig } from './engine-protocol.js'
 import { type ErrorCounts, type ErrorKind, emptyErrorCounts } from './error-kinds.js'
 import type { LatencyRecorder } from './latency-recorder.js'
+import type { ReplyFormat } from './reply-reader.js'
 
 /** Counters of one engine, bumped on the hot path (plain fields on purpose). */
 export class EngineCounters {
@@ -30,6 +31,10 @@ export interface ConnectionHost {
   /** One read buffer shared by every TCP/TLS socket of the engine (reads are synchronous, so this is safe). */
   readonly readBuffer: Buffer
   readonly recorder: LatencyRecorder
+  /** Request/reply mode: how replies are cut and checked (shared by the connections); undefined in echo mode. */
+  readonly replyFormat: ReplyFormat | undefined
+  /** Request/reply mode: the expectation as the error messages show it (`"+PONG"`, `/^OK/`). */
+  readonly replyDescription: string
   readonly counters: EngineCounters
   /** True once the engine stops: no more sends, no reconnects, nothing counted. */
   readonly stopping: boolean

@@ -8,6 +8,7 @@ import { describeError } from './error-kinds.js'
  * same datagram; echoes may arrive in any order (each is matched to the oldest pending message with the same
  * bytes). A datagram that matches nothing pending is a `mismatch`, unless it matches a message that already timed
  * out (then it is counted as late, not as an error). Lost datagrams become `timeout`s; the socket stays.
+ * In request/reply mode each datagram is one reply frame and answers the oldest message still pending.
  */
 export class DatagramConnection implements EngineConnection {
   readonly index: number
@@ -121,6 +122,15 @@ export class DatagramConnection implements EngineConnection {
     const host = this.#host
     const now = performance.now()
     host.counters.bytesIn += message.length
+    const format = host.replyFormat
+    if (format !== undefined || !host.config.verify) {
+      // request/reply (or unverified echo): each datagram answers the oldest message still pending
+      const ok =
+        format === undefined ||
+        (format.frameEnd(message, 0, message.length) === message.length && format.matches(message, 0, message.length))
+      this.#answerOldest(ok, now)
+      return
+    }
     const frameLength = this.#frameLength
     if (message.length === frameLength) {
       const { sendBuffer } = host
@@ -148,6 +158,30 @@ export class DatagramConnection implements EngineConnection {
       }
     }
     host.countError('mismatch', `connection ${this.index}: a ${message.length}-byte datagram matches no message sent`)
+  }
+
+  /** Request/reply mode: a reply came; it belongs to the oldest pending message (a late one when none is pending). */
+  #answerOldest(ok: boolean, now: number): void {
+    const host = this.#host
+    if (this.#pendingCount === 0) {
+      host.counters.late++
+      return
+    }
+    while (this.#pending[this.#oldest & this.#mask] !== 1) this.#oldest++
+    const slot = this.#oldest & this.#mask
+    this.#pending[slot] = 0
+    this.#pendingCount--
+    if (ok) {
+      host.recorder.record((now - (this.#times[slot] as number)) * 1000)
+      host.counters.messages++
+    } else {
+      host.countError(
+        'mismatch',
+        `message ${this.#oldest} of connection ${this.index}: the reply is not ${host.replyDescription}`,
+      )
+    }
+    this.#advance()
+    if (host.messageInterval === 0) this.#send(1, now)
   }
 
   #advance(): void {

@@ -1,5 +1,7 @@
 import type { ErrorCounts, ErrorKind } from './error-kinds.js'
+import type { Framing } from './framing.js'
 import type { MessagePattern } from './message-pattern.js'
+import type { ResolvedReplyExpectation } from './reply-expectation.js'
 import type { Transport } from './target.js'
 
 /** What one load engine (one thread) runs: its share of the connections and of the rates. Structured-cloneable. */
@@ -30,18 +32,30 @@ export interface EngineConfig {
   readonly rate: number
   readonly timeoutMs: number
   readonly pattern: MessagePattern
+  /** How messages (and, in request/reply mode, replies) are framed. */
+  readonly framing: Framing
+  /** Echo mode: compare every echoed byte with what was sent (false: count the bytes only). */
+  readonly verify: boolean
+  /** Request/reply mode: what each reply must be; undefined in echo mode. */
+  readonly reply?: ResolvedReplyExpectation | undefined
   /** Sample period. @default 1000 */
   readonly sampleIntervalMs: number
 }
 
 /** Commands from the coordinator to an engine. */
-export type EngineCommand = { readonly type: 'start' } | { readonly type: 'measure' } | { readonly type: 'stop' }
+export type EngineCommand =
+  | { readonly type: 'start' }
+  | { readonly type: 'warmup' }
+  | { readonly type: 'measure' }
+  | { readonly type: 'stop' }
 
 /** One sample period of one engine. */
 export interface EngineSample {
   readonly type: 'sample'
   readonly workerIndex: number
-  /** 0-based sample number since the measurement started. */
+  /** Warm-up samples are progress only; measurement samples go into the report. */
+  readonly phase: 'warmup' | 'measure'
+  /** 0-based sample number since the phase started. */
   readonly index: number
   readonly durationMs: number
   /** Messages whose echo completed (and matched). */
@@ -75,6 +89,8 @@ export interface EngineResult {
   /** Successful connects over the whole run (reconnects included). */
   readonly connectsSucceeded: number
   readonly openAtEnd: number
+  /** Messages sent before the measurement started and not answered yet when it started. */
+  readonly inFlightAtStart: number
   /** Messages sent but not echoed when the run stopped (not errors). */
   readonly inFlightAtEnd: number
   /** Echoes that arrived after their message had timed out (UDP). */

@@ -17,9 +17,16 @@ export function formatReportText(report: LoadReport): string {
     config.model === 'closed'
       ? `closed model, pipeline ${config.pipeline}`
       : `open model, ${integer(config.rate ?? 0)} msgs/s target`
+  const mode =
+    config.mode === 'request-reply'
+      ? `  request/reply, expecting ${config.expect}`
+      : config.verify
+        ? ''
+        : '  echo NOT verified (--no-verify)'
   lines.push(
     `socketlite-load ${config.target}  ${config.protocol}, ${config.messageBytes}-byte messages` +
-      (config.protocol === 'raw' ? '' : ` (${config.payloadBytes}-byte payload)`),
+      (config.protocol === 'raw' ? '' : ` (${config.payloadBytes}-byte payload)`) +
+      mode,
     `  ${config.connections} connections · ${model} · ${formatDuration(results.durationMs)} measured` +
       (config.warmupMs > 0 ? ` after ${formatDuration(config.warmupMs)} warm-up` : '') +
       ` · ${config.workers} worker${config.workers === 1 ? '' : 's'}` +
@@ -37,9 +44,7 @@ export function formatReportText(report: LoadReport): string {
         `${fixed(results.mibPerSecondOut)} MiB/s out`,
       ],
     ]).map((line) => line + achieved),
-    `  messages    ${integer(results.messages)} echoed of ${integer(results.sent)} sent` +
-      (results.inFlightAtEnd > 0 ? ` (${integer(results.inFlightAtEnd)} in flight at the end)` : '') +
-      (results.late > 0 ? `, ${integer(results.late)} late echoes` : ''),
+    `  messages    ${messageLines(report).join('\n              ')}`,
     '',
   )
   lines.push(
@@ -85,6 +90,27 @@ export function formatReportText(report: LoadReport): string {
     for (const check of checks) lines.push(`  ${check.passed ? 'pass' : 'FAIL'}  ${check.name}: ${check.description}`)
   }
   return `${lines.join('\n')}\n`
+}
+
+/**
+ * What was sent and answered, worded so that the numbers add up: answers of the measurement may belong to messages
+ * sent before it (in flight when it started), and messages sent near its end may still be in flight when it stops.
+ *
+ * @returns one or two lines
+ */
+export function messageLines(report: LoadReport): string[] {
+  const { results, config } = report
+  const answered =
+    config.mode === 'request-reply' ? 'replies accepted' : config.verify ? 'echoes verified' : 'echoes (not verified)'
+  const lines = [
+    `${integer(results.sent)} sent, ${integer(results.messages)} ${answered}` +
+      (results.late > 0 ? `, ${integer(results.late)} late answers` : ''),
+  ]
+  const inFlight: string[] = []
+  if (results.inFlightAtStart > 0) inFlight.push(`${integer(results.inFlightAtStart)} when the measurement started`)
+  if (results.inFlightAtEnd > 0) inFlight.push(`${integer(results.inFlightAtEnd)} when it stopped`)
+  if (inFlight.length > 0) lines.push(`in flight (sent, not yet answered): ${inFlight.join(', ')}`)
+  return lines
 }
 
 function percentiles(summary: LatencySummary): string[] {

@@ -1,9 +1,10 @@
 /**
  * @packageDocumentation
- * socketlite-load as a library: drive any TCP, TLS or UDP echo server with many connections, in the closed model
+ * socketlite-load as a library: drive any TCP, TLS or UDP server with many connections, in the closed model
  * (a pipeline depth per connection) or the open model (a fixed total rate, latency measured from each message's
- * intended send time), verify every echo byte for byte, and get a report with HDR latency percentiles, connect
- * times, errors by kind and the tester's own CPU use.
+ * intended send time), verify every echo byte for byte (echo mode) or check one reply frame per message against an
+ * expectation (request/reply mode, `expect`), and get a report with HDR latency percentiles, connect times, errors by
+ * kind and the tester's own CPU use.
  *
  * @example
  * ```ts
@@ -51,6 +52,15 @@ export { type LoadOptions, loadDefaults, type ResolvedLoadOptions, resolveLoadOp
 export type { LoadProgress, LoadReport, LoadSample, WorkerCpu } from './load-report.js'
 export { buildMessagePattern, type MessagePattern, type MessagePatternInit } from './message-pattern.js'
 export { parseCount, parseSignedInteger, parseSize } from './quantity.js'
+export {
+  describeReplyExpectation,
+  maxReplyBytes,
+  parseReplyPattern,
+  type ReplyExpectation,
+  type ResolvedReplyExpectation,
+  resolveReplyExpectation,
+} from './reply-expectation.js'
+export { ReplyFormat, ReplyReader, type ReplySink } from './reply-reader.js'
 export { runLoad, testerBoundLimit } from './run-load.js'
 export { formatTarget, type LoadTarget, parseTarget, type Transport } from './target.js'
 export {

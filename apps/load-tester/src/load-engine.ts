@@ -6,6 +6,8 @@ import type { EngineCommand, EngineConfig, EngineEvent } from './engine-protocol
 import type { ErrorKind } from './error-kinds.js'
 import { createHistogram, encodeHistogram } from './histogram.js'
 import { LatencyRecorder } from './latency-recorder.js'
+import { describeReplyExpectation } from './reply-expectation.js'
+import { ReplyFormat } from './reply-reader.js'
 import { StreamConnection } from './stream-connection.js'
 import { readThreadCpuMs } from './thread-cpu.js'
 
@@ -26,6 +28,8 @@ export class LoadEngine implements ConnectionHost {
   readonly recorder = new LatencyRecorder()
   readonly counters = new EngineCounters()
   readonly messageInterval: number
+  readonly replyFormat: ReplyFormat | undefined
+  readonly replyDescription: string
   readonly #emit: (event: EngineEvent) => void
   readonly #connections: EngineConnection[] = []
   readonly #interval: Histogram = createHistogram()
@@ -48,6 +52,9 @@ export class LoadEngine implements ConnectionHost {
   #sampleStart = 0
   #sampleBase = { messages: 0, sent: 0, bytesIn: 0, bytesOut: 0, errors: 0 }
   #measureStart = 0
+  /** What the sample timer is sampling: nothing yet, the warm-up (progress only) or the measurement. */
+  #sampling: 'none' | 'warmup' | 'measure' = 'none'
+  #inFlightAtStart = 0
   #measureCpu: number | undefined
   #measureElu: EventLoopUtilization | undefined
   #errorTotal = 0
@@ -59,6 +66,9 @@ export class LoadEngine implements ConnectionHost {
     this.sendBuffer = Buffer.isBuffer(sendBuffer)
       ? sendBuffer
       : Buffer.from(sendBuffer.buffer, sendBuffer.byteOffset, sendBuffer.byteLength)
+    this.replyFormat =
+      config.reply === undefined ? undefined : new ReplyFormat(config.framing, config.reply, config.pattern.frameLength)
+    this.replyDescription = config.reply === undefined ? '' : describeReplyExpectation(config.reply)
     const perConnectionRate = config.rate > 0 ? config.rate / config.connections : 0
     this.messageInterval = perConnectionRate > 0 ? 1000 / perConnectionRate : 0
     for (let local = 0; local < config.connections; local++) {
@@ -79,11 +89,12 @@ export class LoadEngine implements ConnectionHost {
   /**
    * Applies a command from the coordinator.
    *
-   * @param command - `start`, `measure` or `stop`
+   * @param command - `start`, `warmup`, `measure` or `stop`
    */
   handle(command: EngineCommand): void {
     if (command.type === 'start') this.#start()
-    else if (command.type === 'measure') this.#measure()
+    else if (command.type === 'warmup') this.#beginSampling('warmup')
+    else if (command.type === 'measure') this.#beginSampling('measure')
     else void this.#stop()
   }
 
@@ -178,7 +189,12 @@ export class LoadEngine implements ConnectionHost {
     return open
   }
 
-  #measure(): void {
+  /**
+   * Zeroes the counters and starts the per-period samples: of the warm-up (shown as progress, then thrown away) or
+   * of the measurement.
+   */
+  #beginSampling(phase: 'warmup' | 'measure'): void {
+    clearInterval(this.#sampleTimer)
     // connect errors of the connect phase stay in the report; everything else starts from zero
     const connectErrors = this.counters.errors.connect
     this.counters.reset()
@@ -190,9 +206,15 @@ export class LoadEngine implements ConnectionHost {
     this.recorder.clear()
     this.#interval.reset()
     this.#total.reset()
+    this.#sampling = phase
     this.#measureStart = performance.now()
-    this.#measureCpu = readThreadCpuMs()
-    this.#measureElu = performance.eventLoopUtilization()
+    if (phase === 'measure') {
+      this.#measureCpu = readThreadCpuMs()
+      this.#measureElu = performance.eventLoopUtilization()
+      let inFlight = 0
+      for (const connection of this.#connections) inFlight += connection.inFlight
+      this.#inFlightAtStart = inFlight
+    }
     this.#sampleIndex = 0
     this.#sampleStart = this.#measureStart
     this.#sampleBase = { messages: 0, sent: 0, bytesIn: 0, bytesOut: 0, errors: 0 }
@@ -209,6 +231,7 @@ export class LoadEngine implements ConnectionHost {
     this.#emit({
       type: 'sample',
       workerIndex: this.config.workerIndex,
+      phase: this.#sampling === 'warmup' ? 'warmup' : 'measure',
       index: this.#sampleIndex++,
       durationMs: now - this.#sampleStart,
       messages: counters.messages - base.messages,
@@ -235,7 +258,7 @@ export class LoadEngine implements ConnectionHost {
     clearInterval(this.#sampleTimer)
     clearInterval(this.#tickTimer)
     clearTimeout(this.#pumpTimer)
-    const measured = this.#sampleTimer !== undefined
+    const measured = this.#sampling === 'measure'
     if (measured && now - this.#sampleStart >= 1) this.#sample(now)
     this.#stopping = true
     let inFlight = 0
@@ -257,6 +280,7 @@ export class LoadEngine implements ConnectionHost {
       connect: encodeHistogram(this.#connect),
       connectsSucceeded: this.#connectsSucceeded,
       openAtEnd: this.#openCount(),
+      inFlightAtStart: measured ? this.#inFlightAtStart : 0,
       inFlightAtEnd: inFlight,
       late: counters.late,
       wallMs: measured ? now - this.#measureStart : 0,

@@ -1,6 +1,7 @@
 import { defaultFraming, type Framing, type LengthFieldLength, type ProtocolName, validateFraming } from './framing.js'
 import { LoadOptionError } from './load-option-error.js'
 import type { LoadProgress } from './load-report.js'
+import { type ReplyExpectation, type ResolvedReplyExpectation, resolveReplyExpectation } from './reply-expectation.js'
 import { type LoadTarget, parseTarget } from './target.js'
 import type { Thresholds } from './thresholds.js'
 
@@ -29,6 +30,18 @@ export interface LoadOptions {
   readonly message?: string | Uint8Array
   /** Size of the random payload in bytes (also the block size of `fixed-size`). @default 32 */
   readonly size?: number
+  /**
+   * Request/reply mode, for servers that answer rather than echo: each message sent expects one reply frame (framed
+   * with {@link LoadOptions.protocol}) whose payload is checked against this (see {@link ReplyExpectation}); a reply
+   * that fails the check is a `mismatch`. @default undefined (echo mode: the reply must be the bytes sent)
+   */
+  readonly expect?: ReplyExpectation
+  /**
+   * Echo mode: compare every echoed byte with what was sent. `false` only counts the bytes that come back (cheaper,
+   * for measuring the tester itself); it cannot be combined with an exact or regex {@link LoadOptions.expect}.
+   * @default true
+   */
+  readonly verify?: boolean
   /** Framing. @default 'line' */
   readonly protocol?: ProtocolName
   /** Terminator of `terminator`. @default '\r\n' */
@@ -83,6 +96,9 @@ export interface ResolvedLoadOptions {
   readonly message: Uint8Array | undefined
   readonly size: number
   readonly framing: Framing
+  /** Request/reply mode; undefined in echo mode. */
+  readonly reply: ResolvedReplyExpectation | undefined
+  readonly verify: boolean
   readonly insecure: boolean
   readonly ca: string | undefined
   readonly servername: string | undefined
@@ -149,6 +165,11 @@ export function resolveLoadOptions(options: LoadOptions): ResolvedLoadOptions {
     count: options.count ?? defaultFraming.count,
   }
   validateFraming(framing)
+  const reply = options.expect === undefined ? undefined : resolveReplyExpectation(options.expect, framing)
+  const verify = options.verify ?? true
+  if (!verify && reply !== undefined && reply.kind !== 'any') {
+    throw new LoadOptionError('verify', '--no-verify and --expect/--expect-match exclude each other')
+  }
   const workers = Math.min(integer('workers', options.workers ?? loadDefaults.workers, 1), connections)
   const sampleInterval = number('sample-interval', options.sampleInterval ?? loadDefaults.sampleInterval, 0, true)
   const thresholds = options.thresholds ?? {}
@@ -171,6 +192,8 @@ export function resolveLoadOptions(options: LoadOptions): ResolvedLoadOptions {
     message,
     size,
     framing,
+    reply,
+    verify,
     insecure: options.insecure ?? false,
     ca:
       options.ca === undefined

@@ -7,14 +7,15 @@ import type { ThresholdCheck } from './thresholds.js'
 /** Where a run is, for live progress. */
 export interface LoadProgress {
   readonly phase: 'connecting' | 'warmup' | 'running' | 'done'
-  /** Measured time so far (0 before the measurement starts). */
+  /** Time into the current phase: the warm-up's while warming up, then the measured time (0 while connecting). */
   readonly elapsedMs: number
+  /** Length of the current phase: the warm-up, then the measurement. */
   readonly durationMs: number
-  /** Throughput of the last sample period. */
-  readonly messagesPerSecond: number
-  /** p99 of the measurement so far, ms. */
-  readonly p99Ms: number
-  /** Errors of the measurement so far. */
+  /** Throughput of the last sample period of this phase (warm-up or measurement); `null` before the first. */
+  readonly messagesPerSecond: number | null
+  /** p99 of this phase so far (warm-up or measurement), ms; `null` until a message has completed in it. */
+  readonly p99Ms: number | null
+  /** Errors of this phase so far. */
   readonly errors: number
   /** Connections open at the last sample. */
   readonly open: number
@@ -83,20 +84,29 @@ export interface LoadReport {
     readonly protocol: ProtocolName
     /** Framing options (marks and terminators shown with escapes). */
     readonly framing: Readonly<Record<string, string | number>>
+    /** `echo`: the reply must be the bytes sent; `request-reply`: one reply frame per message, checked by `expect`. */
+    readonly mode: 'echo' | 'request-reply'
+    /** Request/reply mode: the expected reply (`"+PONG"`, `/^OK/`, `any`); `null` in echo mode. */
+    readonly expect: string | null
+    /** Echo mode: whether echoed bytes were compared with what was sent (`--no-verify` turns it off). */
+    readonly verify: boolean
     /** Bytes per framed message on the wire (each way). */
     readonly messageBytes: number
     readonly payloadBytes: number
     /** Distinct messages sent in rotation. */
     readonly distinctMessages: number
     readonly timeoutMs: number
+    /** Length of one sample period (`results.samples`). */
+    readonly sampleIntervalMs: number
     readonly workers: number
     readonly tls: { readonly insecure: boolean; readonly servername: string | null; readonly ca: boolean } | null
   }
   readonly results: {
     /** Measured wall time. */
     readonly durationMs: number
-    /** Messages whose echo completed and matched. */
+    /** Messages answered (echo or reply) and verified during the measurement. */
     readonly messages: number
+    /** Messages sent during the measurement. */
     readonly sent: number
     readonly messagesPerSecond: number
     readonly bytesIn: number
@@ -118,7 +128,12 @@ export interface LoadReport {
       /** Successful connects over the whole run (reconnects included). */
       readonly connects: number
     }
-    /** Sent but not yet echoed when the run stopped (not errors). */
+    /**
+     * Sent before the measurement started (connect phase, warm-up) and still unanswered when it started; their answers
+     * count in `messages`, not in `sent`.
+     */
+    readonly inFlightAtStart: number
+    /** Sent but not yet answered when the run stopped (not errors). */
     readonly inFlightAtEnd: number
     /** UDP echoes that arrived after their message had timed out. */
     readonly late: number

@@ -19,6 +19,7 @@ import { LoadOptionError } from './load-option-error.js'
 import { type LoadOptions, maxDatagramBytes, type ResolvedLoadOptions, resolveLoadOptions } from './load-options.js'
 import type { LoadProgress, LoadReport, LoadSample, WorkerCpu } from './load-report.js'
 import { buildMessagePattern, type MessagePattern } from './message-pattern.js'
+import { describeReplyExpectation } from './reply-expectation.js'
 import { formatTarget } from './target.js'
 import { evaluateThresholds } from './thresholds.js'
 
@@ -83,8 +84,12 @@ class Coordinator {
   readonly #samples: LoadSample[] = []
   readonly #results: EngineResult[] = []
   readonly #live: Histogram = createHistogram()
+  /** Merged latency histograms of the last samples (encoded), to fold a short last sample into the one before. */
+  readonly #sampleHistograms = new Map<number, string>()
   #liveErrors = 0
-  #lastRate = 0
+  #phaseStart = 0
+  /** msgs/s of the last full-length sample of this phase; null before the first. */
+  #lastRate: number | null = null
   #lastOpen = 0
   #phase: LoadProgress['phase'] = 'connecting'
   #measureStart = 0
@@ -132,6 +137,9 @@ class Coordinator {
         rate: (options.rate ?? 0) * share,
         timeoutMs: options.timeout,
         pattern: this.#pattern,
+        framing: options.framing,
+        verify: options.verify,
+        reply: options.reply,
         sampleIntervalMs: options.sampleInterval,
       })
       first += connections
@@ -150,14 +158,19 @@ class Coordinator {
       let cpuStart = process.cpuUsage()
       if (!aborted() && !nobody) {
         if (options.warmup > 0) {
-          this.#phase = 'warmup'
-          this.#progress()
-          await delay(options.warmup, signal)
+          this.#startPhase('warmup')
+          this.#broadcast({ type: 'warmup' })
+          const ticker = setInterval(() => this.#progress(), 250)
+          try {
+            await delay(options.warmup, signal)
+          } finally {
+            clearInterval(ticker)
+          }
         }
         if (!aborted()) {
-          this.#phase = 'running'
+          this.#startPhase('running')
           this.#broadcast({ type: 'measure' })
-          this.#measureStart = performance.now()
+          this.#measureStart = this.#phaseStart
           cpuStart = process.cpuUsage()
           this.#progress()
           const ticker = setInterval(() => this.#progress(), 250)
@@ -184,6 +197,17 @@ class Coordinator {
     } finally {
       await Promise.all(this.#links.map((link) => link.dispose()))
     }
+  }
+
+  /** The live figures start over with each phase (the warm-up's are shown, never reported). */
+  #startPhase(phase: 'warmup' | 'running'): void {
+    this.#phase = phase
+    this.#phaseStart = performance.now()
+    this.#pendingSamples.clear()
+    this.#live.reset()
+    this.#liveErrors = 0
+    this.#lastRate = null
+    this.#progress()
   }
 
   #broadcast(command: Parameters<EngineLink['send']>[0]): void {
@@ -221,6 +245,7 @@ class Coordinator {
   }
 
   #onSample(sample: EngineSample): void {
+    if ((sample.phase === 'warmup') !== (this.#phase === 'warmup')) return
     const parts = this.#pendingSamples.get(sample.index) ?? []
     parts.push(sample)
     this.#pendingSamples.set(sample.index, parts)
@@ -232,16 +257,59 @@ class Coordinator {
 
   #flushSamples(): void {
     for (const [index, parts] of [...this.#pendingSamples].sort((a, b) => a[0] - b[0])) {
-      this.#mergeSample(index, parts)
+      if (parts[0]?.phase === 'measure') this.#mergeSample(index, parts)
     }
     this.#pendingSamples.clear()
     this.#samples.sort((a, b) => a.index - b.index)
+    this.#foldShortLastSample()
+  }
+
+  /**
+   * The last sample ends when the run stops, often a few milliseconds after the one before: on its own it would
+   * show a rate and a p99 from a handful of messages. When it is shorter than half a period it is added to the sample
+   * before it (counts and histograms added, rates over the combined time).
+   */
+  #foldShortLastSample(): void {
+    const last = this.#samples.at(-1)
+    const previous = this.#samples.at(-2)
+    if (last === undefined || previous === undefined || last.durationMs >= this.#options.sampleInterval / 2) return
+    const histogram = mergeHistograms(
+      [this.#sampleHistograms.get(previous.index), this.#sampleHistograms.get(last.index)].filter(
+        (encoded): encoded is string => encoded !== undefined,
+      ),
+    )
+    const summary = summarizeHistogram(histogram)
+    histogram.destroy()
+    const durationMs = previous.durationMs + last.durationMs
+    const seconds = durationMs / 1000
+    const messages = previous.messages + last.messages
+    const perSecond = (a: number, b: number, digits: number): number =>
+      round((a * previous.durationMs + b * last.durationMs) / durationMs, digits)
+    this.#samples.splice(-2, 2, {
+      index: previous.index,
+      startMs: previous.startMs,
+      durationMs: round(durationMs, 1),
+      messages,
+      messagesPerSecond: round(seconds > 0 ? messages / seconds : 0, 1),
+      mibPerSecondIn: perSecond(previous.mibPerSecondIn, last.mibPerSecondIn, 3),
+      mibPerSecondOut: perSecond(previous.mibPerSecondOut, last.mibPerSecondOut, 3),
+      errors: previous.errors + last.errors,
+      open: last.open,
+      p50Ms: summary.p50,
+      p99Ms: summary.p99,
+      maxMs: summary.max,
+    })
   }
 
   #mergeSample(index: number, parts: readonly EngineSample[]): void {
     const histogram = mergeHistograms(parts.map((part) => part.histogram))
     this.#live.add(histogram)
+    const warmup = parts[0]?.phase === 'warmup'
     const summary = summarizeHistogram(histogram)
+    if (!warmup) {
+      this.#sampleHistograms.set(index, encodeHistogram(histogram))
+      this.#sampleHistograms.delete(index - 2)
+    }
     histogram.destroy()
     const durationMs = Math.max(...parts.map((part) => part.durationMs))
     const sum = (pick: (part: EngineSample) => number): number => parts.reduce((total, part) => total + pick(part), 0)
@@ -249,15 +317,21 @@ class Coordinator {
     const seconds = durationMs / 1000
     const errors = sum((part) => part.errors)
     this.#liveErrors += errors
-    this.#lastRate = seconds > 0 ? messages / seconds : 0
+    const rate = seconds > 0 ? messages / seconds : 0
+    // a short last sample (the run stopping between two ticks) would show a fake drop: keep the last full one
+    if (durationMs >= this.#options.sampleInterval / 2 || this.#lastRate === null) this.#lastRate = rate
     this.#lastOpen = sum((part) => part.open)
+    if (warmup) {
+      this.#progress()
+      return
+    }
     const startMs = this.#samples.reduce((total, entry) => (entry.index < index ? total + entry.durationMs : total), 0)
     this.#samples.push({
       index,
       startMs: round(startMs, 1),
       durationMs: round(durationMs, 1),
       messages,
-      messagesPerSecond: round(this.#lastRate, 1),
+      messagesPerSecond: round(rate, 1),
       mibPerSecondIn: round(seconds > 0 ? sum((part) => part.bytesIn) / mib / seconds : 0, 3),
       mibPerSecondOut: round(seconds > 0 ? sum((part) => part.bytesOut) / mib / seconds : 0, 3),
       errors,
@@ -271,15 +345,17 @@ class Coordinator {
 
   #progress(): void {
     if (this.#onProgress === undefined) return
+    const phase = this.#phase
+    const phaseDuration = phase === 'warmup' ? this.#options.warmup : this.#options.duration
     this.#onProgress({
-      phase: this.#phase,
+      phase,
       elapsedMs:
-        this.#measureStart > 0 && (this.#phase === 'running' || this.#phase === 'done')
-          ? Math.min(this.#options.duration, performance.now() - this.#measureStart)
+        phase === 'warmup' || (this.#measureStart > 0 && (phase === 'running' || phase === 'done'))
+          ? Math.min(phaseDuration, performance.now() - this.#phaseStart)
           : 0,
-      durationMs: this.#options.duration,
+      durationMs: phaseDuration,
       messagesPerSecond: this.#lastRate,
-      p99Ms: this.#live.totalCount === 0 ? 0 : this.#live.getValueAtPercentile(99) / 1000,
+      p99Ms: this.#live.totalCount === 0 ? null : this.#live.getValueAtPercentile(99) / 1000,
       errors: this.#liveErrors,
       open: this.#phase === 'connecting' ? this.#connectedOpen : this.#lastOpen || this.#connectedOpen,
       connections: this.#options.connections,
@@ -357,10 +433,14 @@ class Coordinator {
         rate: options.rate ?? null,
         protocol: options.framing.protocol,
         framing: framingForReport(options.framing),
+        mode: options.reply === undefined ? 'echo' : 'request-reply',
+        expect: options.reply === undefined ? null : describeReplyExpectation(options.reply),
+        verify: options.verify,
         messageBytes: this.#pattern.frameLength,
         payloadBytes: options.message?.length ?? options.size,
         distinctMessages: this.#pattern.frameCount,
         timeoutMs: options.timeout,
+        sampleIntervalMs: options.sampleInterval,
         workers: options.workers,
         tls:
           options.target.transport === 'tls'
@@ -386,6 +466,7 @@ class Coordinator {
           openAtEnd: sum((result) => result.openAtEnd),
           connects: sum((result) => result.connectsSucceeded),
         },
+        inFlightAtStart: sum((result) => result.inFlightAtStart),
         inFlightAtEnd: sum((result) => result.inFlightAtEnd),
         late: sum((result) => result.late),
         samples: this.#samples,

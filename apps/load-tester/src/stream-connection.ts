@@ -2,6 +2,7 @@ import net from 'node:net'
 import tls from 'node:tls'
 import { type ConnectionHost, type EngineConnection, nextPowerOfTwo } from './connection-host.js'
 import { classifyError, describeError, type ErrorKind } from './error-kinds.js'
+import { ReplyReader, type ReplySink } from './reply-reader.js'
 
 /** A socket in the open model is not written to while this many bytes wait in its send buffer. */
 const maxQueuedBytes = 1024 * 1024
@@ -9,10 +10,11 @@ const maxQueuedBytes = 1024 * 1024
 const closeGraceMs = 500
 
 /**
- * One TCP or TLS connection of an engine. The echo is verified as a byte stream: message `i` is complete when
- * `(i + 1) * frameLength` bytes have come back, and every byte is compared with the pattern as it arrives (no
- * response parsing). Reads land in the engine's shared buffer (`onread`), writes are slices of the shared
- * pattern, and each read triggers at most one write (the refills of every message it completed).
+ * One TCP or TLS connection of an engine. In echo mode the echo is verified as a byte stream: message `i` is complete
+ * when `(i + 1) * frameLength` bytes have come back, and every byte is compared with the pattern as it arrives (no
+ * response parsing). In request/reply mode a {@link ReplyReader} cuts the replies and checks each; reply `i` completes
+ * message `i`. Reads land in the engine's shared buffer (`onread`), writes are slices of the shared pattern, and each
+ * read triggers at most one write (the refills of every message it completed).
  */
 export class StreamConnection implements EngineConnection {
   readonly index: number
@@ -34,6 +36,12 @@ export class StreamConnection implements EngineConnection {
   #times: Float64Array
   #mask: number
   #bad: Set<number> | undefined
+  readonly #reader: ReplyReader | undefined
+  readonly #sink: ReplySink
+  /** Time of the read being handled (request/reply mode). */
+  #now = 0
+  /** Request/reply mode: the stream can no longer be trusted (too many replies, a reply that cannot be framed). */
+  #broken: string | undefined
   /** Open model: messages scheduled so far (across reconnects) and the schedule origin. */
   #scheduled = 0
   #origin = -1
@@ -49,6 +57,14 @@ export class StreamConnection implements EngineConnection {
     const capacity = nextPowerOfTwo(Math.max(16, host.config.pipeline))
     this.#times = new Float64Array(capacity)
     this.#mask = capacity - 1
+    this.#reader = host.replyFormat === undefined ? undefined : new ReplyReader(host.replyFormat)
+    this.#sink = {
+      accepted: (count) => this.#accepted(count),
+      rejected: () => this.#rejected(),
+      broken: (reason) => {
+        this.#broken ??= reason
+      },
+    }
     this.#onread = {
       buffer: host.readBuffer,
       callback: (bytes: number, buffer: Uint8Array) => {
@@ -115,6 +131,8 @@ export class StreamConnection implements EngineConnection {
     this.#done = 0
     this.#received = 0
     this.#bad = undefined
+    this.#broken = undefined
+    this.#reader?.reset()
     this.#host.connectionUp(this, now - this.#connectStart)
     if (this.#host.stopping) return
     if (this.#host.messageInterval === 0) {
@@ -213,6 +231,20 @@ export class StreamConnection implements EngineConnection {
   #onData(buffer: Buffer, bytes: number): void {
     if (!this.#up || this.#host.stopping) return
     const host = this.#host
+    if (this.#reader !== undefined) {
+      host.counters.bytesIn += bytes
+      const before = this.#done
+      this.#now = performance.now()
+      this.#reader.push(buffer, 0, bytes, this.#sink)
+      if (this.#broken !== undefined) {
+        host.countError('mismatch', `connection ${this.index}: ${this.#broken}`)
+        this.#lose(undefined, '')
+        return
+      }
+      const completed = this.#done - before
+      if (completed > 0 && host.messageInterval === 0 && !host.stopping) this.#send(completed, this.#now)
+      return
+    }
     const frameLength = this.#frameLength
     if (this.#received + bytes > this.#sent * frameLength) {
       host.countError('mismatch', 'the server sent more bytes than it was sent')
@@ -220,12 +252,14 @@ export class StreamConnection implements EngineConnection {
       return
     }
     const now = performance.now()
-    const window = host.sendBuffer.length - this.#patternLength
-    for (let checked = 0; checked < bytes; checked += window) {
-      const length = Math.min(window, bytes - checked)
-      const offset = (this.#startFrame * frameLength + this.#received + checked) % this.#patternLength
-      if (buffer.compare(host.sendBuffer, offset, offset + length, checked, checked + length) !== 0) {
-        this.#findMismatches(buffer, checked, length, offset)
+    if (host.config.verify) {
+      const window = host.sendBuffer.length - this.#patternLength
+      for (let checked = 0; checked < bytes; checked += window) {
+        const length = Math.min(window, bytes - checked)
+        const offset = (this.#startFrame * frameLength + this.#received + checked) % this.#patternLength
+        if (buffer.compare(host.sendBuffer, offset, offset + length, checked, checked + length) !== 0) {
+          this.#findMismatches(buffer, checked, length, offset)
+        }
       }
     }
     this.#received += bytes
@@ -246,6 +280,30 @@ export class StreamConnection implements EngineConnection {
     const completed = done - this.#done
     this.#done = done
     if (host.messageInterval === 0 && !host.stopping) this.#send(completed, now)
+  }
+
+  /** Request/reply mode: the next `count` replies matched. */
+  #accepted(count: number): void {
+    const allowed = Math.min(count, this.#sent - this.#done)
+    const recorder = this.#host.recorder
+    const now = this.#now
+    const end = this.#done + allowed
+    for (let seq = this.#done; seq < end; seq++)
+      recorder.record((now - (this.#times[seq & this.#mask] as number)) * 1000)
+    this.#host.counters.messages += allowed
+    this.#done = end
+    if (allowed < count) this.#broken ??= 'the server sent more replies than it was sent requests'
+  }
+
+  /** Request/reply mode: the next reply did not match. */
+  #rejected(): void {
+    if (this.#done >= this.#sent) {
+      this.#broken ??= 'the server sent more replies than it was sent requests'
+      return
+    }
+    const expected = this.#host.replyDescription
+    this.#host.countError('mismatch', `message ${this.#done} of connection ${this.index}: the reply is not ${expected}`)
+    this.#done++
   }
 
   /** Slow path after a failed compare: marks each message of the chunk whose bytes differ. */

@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { startRedisServer } from '@socketlite/testing'
 import { beforeAll, describe, expect, onTestFinished, test } from 'vitest'
 import {
   checkSchema,
@@ -328,5 +330,106 @@ describe('command line', () => {
     ).toEqual(['max-p99', 'min-rate'])
     expect(stderr).toContain('max-p99')
     expect(stderr).toContain('min-rate')
+  })
+})
+
+describe('request/reply against a server nobody here wrote: redis-server', () => {
+  test('--protocol line -m PING --expect +PONG -c 100 -p 16: every inline PING answered +PONG, exit 0', async () => {
+    const redis = await startRedisServer()
+    onTestFinished(() => redis.stop())
+    const { code, report, stderr } = await runCliJson([
+      ...['--protocol', 'line', '-m', 'PING', '--expect', '+PONG'],
+      ...['-c', '100', '-p', '16', '-d', '500ms', `tcp://127.0.0.1:${redis.port}`],
+    ])
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    expect(checkSchema(report, schema)).toEqual([])
+    expect(report.config).toMatchObject({ mode: 'request-reply', expect: '"+PONG"', messageBytes: 6 })
+    expect(report.errors.total).toBe(0)
+    expect(report.results.messages).toBeGreaterThan(1600)
+    // "+PONG\r\n" is 7 bytes; a reply cut by the end of the run counts its bytes, not a message
+    expect(report.results.bytesIn).toBeGreaterThanOrEqual(7 * report.results.messages)
+    expect(report.results.bytesIn).toBeLessThan(7 * (report.results.messages + 1600))
+  })
+
+  test('a wrong expectation (+PANG) makes every reply a mismatch, and the run fails', async () => {
+    const redis = await startRedisServer()
+    onTestFinished(() => redis.stop())
+    const { code, report } = await runCliJson([
+      ...['--protocol', 'line', '-m', 'PING', '--expect', '+PANG', '-c', '2', '-p', '4', '-d', '300ms'],
+      `tcp://127.0.0.1:${redis.port}`,
+    ])
+    expect(code).toBe(1)
+    expect(report.results.messages).toBe(0)
+    expect(report.errors.mismatch).toBeGreaterThan(0)
+    expect(report.errorDetails.mismatch).toContain('the reply is not "+PANG"')
+  })
+
+  test('--expect-match and --expect any against redis replies', async () => {
+    const redis = await startRedisServer()
+    onTestFinished(() => redis.stop())
+    for (const expectation of [
+      ['--expect-match', '^\\+P[O]NG$'],
+      ['--expect', 'any'],
+    ]) {
+      const { code, report } = await runCliJson([
+        ...['--protocol', 'line', '-m', 'PING', ...expectation, '-c', '4', '-p', '4', '-d', '300ms'],
+        `tcp://127.0.0.1:${redis.port}`,
+      ])
+      expect(code).toBe(0)
+      expect(report.errors.total).toBe(0)
+      expect(report.results.messages).toBeGreaterThan(0)
+    }
+  })
+})
+
+describe('stopping a run early', () => {
+  test.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)(
+    '%s stops the run, still prints the report (STOPPED EARLY), and exits %i, not 0',
+    async (name, exitCode) => {
+      let receiving: () => void = () => {}
+      const received = new Promise<void>((resolve) => {
+        receiving = resolve
+      })
+      const port = await startTcpServer((socket) => {
+        socket.on('data', (chunk) => {
+          receiving()
+          socket.write(chunk)
+        })
+      })
+      const child = spawn(process.execPath, [cliPath, `tcp://127.0.0.1:${port}`, '-c', '2', '-d', '60s'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      onTestFinished(() => {
+        if (child.exitCode === null) child.kill('SIGKILL')
+      })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.setEncoding('utf8').on('data', (text: string) => {
+        stdout += text
+      })
+      child.stderr.setEncoding('utf8').on('data', (text: string) => {
+        stderr += text
+      })
+      await received
+      child.kill(name)
+      const [code] = (await once(child, 'exit', { signal: AbortSignal.timeout(10_000) })) as [number | null]
+      expect(code).toBe(exitCode)
+      expect(stdout).toContain('STOPPED EARLY')
+      expect(stdout).toContain('msgs/s')
+      expect(stderr).toContain(`socketlite-load: error: stopped by ${name} before the end of the run`)
+    },
+  )
+})
+
+describe('error messages', () => {
+  test('an unknown flag: "socketlite-load: error: …" and where to look, exit 2', async () => {
+    const { code, stdout, stderr } = await runCli(['--bogus', 'tcp://127.0.0.1:1'])
+    expect(code).toBe(2)
+    expect(stdout).toBe('')
+    expect(stderr).toBe("socketlite-load: error: unknown option '--bogus'\n(see socketlite-load --help)\n")
   })
 })

@@ -43,11 +43,19 @@ describe('socketlite-load command line (in process)', () => {
     [['tcp://127.0.0.1:1', '--protocol', 'begin-end', '-m', 'a$b']],
     [['udp://127.0.0.1:1', '--protocol', 'raw', '-s', '70000']],
     [['tcp://127.0.0.1:1', '--max-p99', 'fast']],
+    [['tcp://127.0.0.1:1', '--expect', 'a', '--expect-match', 'b']],
+    [['tcp://127.0.0.1:1', '--expect-match', '(']],
+    [['tcp://127.0.0.1:1', '--protocol', 'raw', '--expect', 'any']],
+    [['tcp://127.0.0.1:1', '--protocol', 'raw', '--expect-match', 'x']],
+    [['tcp://127.0.0.1:1', '--expect', 'a\\r\\nb']],
+    [['tcp://127.0.0.1:1', '--expect', 'OK', '--no-verify']],
   ])('%j is a usage error: exit 2, a message on stderr, nothing on stdout', async (args) => {
     const { code, stdout, stderr } = await run(args)
     expect(code).toBe(exitCodes.usage)
     expect(stdout).toBe('')
-    expect(stderr.length).toBeGreaterThan(0)
+    // one convention for every problem, shared with socketlite-echo: "<tool>: error: <what>", then where to look
+    expect(stderr).toMatch(/^socketlite-load: error: \S/)
+    expect(stderr).toMatch(/\(see socketlite-load --help\)\n$/)
   })
 
   test('--help lists every option of the contract and exits 0', async () => {
@@ -84,9 +92,61 @@ describe('socketlite-load command line (in process)', () => {
       '--max-p99',
       '--min-rate',
       '--max-errors',
+      '--expect',
+      '--expect-match',
+      '--no-verify',
     ]) {
       expect(stdout).toContain(flag)
     }
+  })
+
+  test('--help writes every default one way, "(…default: x)", never quoted, never "(default x)"', async () => {
+    const { stdout } = await run(['--help'])
+    const help = stdout.replace(/\s+/g, ' ')
+    expect(help).not.toMatch(/\(default [^:]/i)
+    expect(help).not.toMatch(/; default [^:]/i)
+    expect(help).not.toMatch(/default: "/)
+    expect(help).not.toMatch(/choices: "/)
+    for (const shown of [
+      '(default: 10)',
+      '(default: 1000)',
+      '(default: the --timeout value)',
+      '(default: 10s)',
+      '(default: 0s)',
+      '(default: 1)',
+      '(default: 32)',
+      '(choices: line, terminator, fixed-size, length-field, begin-end, count-spliter, raw; default: line)',
+      '(default: \\r\\n)',
+      '(choices: 1, 2, 3, 4, 8; default: 4)',
+      '(choices: be, le; default: be)',
+      '(default: 5s)',
+      '(default: the target host)',
+    ]) {
+      expect(help).toContain(shown)
+    }
+  })
+
+  test('the exit codes are documented in --help, Ctrl-C (130) and SIGTERM (143) included', async () => {
+    const { stdout } = await run(['--help'])
+    expect(stdout).toContain('130 stopped by Ctrl-C')
+    expect(stdout).toContain('143 by SIGTERM')
+    expect(exitCodes).toMatchObject({ ok: 0, thresholdFailed: 1, usage: 2, interrupted: 130, terminated: 143 })
+  })
+
+  test('--expect, --expect any, --expect-match and --no-verify parse into request/reply options', () => {
+    const parse = (...args: string[]) => {
+      const program = createProgram()
+      program.parse(['node', 'socketlite-load', 'tcp://127.0.0.1:1', ...args])
+      return program.opts()
+    }
+    expect(parse('--expect', '+PONG\\r').expect).toEqual({
+      kind: 'exact',
+      payload: Uint8Array.of(43, 80, 79, 78, 71, 13),
+    })
+    expect(parse('--expect', 'any').expect).toEqual({ kind: 'any' })
+    expect(parse('--expect-match', '/^ok/i').expectMatch).toEqual(/^ok/i)
+    expect(parse('--no-verify').verify).toBe(false)
+    expect(parse().verify).toBe(true)
   })
 
   test('--version prints the version and exits 0', async () => {

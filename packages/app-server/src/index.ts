@@ -2,9 +2,10 @@
  * @packageDocumentation
  * AppServer and AppSession: the socketlite server. It listens on one or more endpoints, turns each connection into
  * a session, splits its byte stream into requests with a receive filter (command lines by default), and emits
- * typed events in a strict order per session. It also holds the config schema and resolution (zod, with the JSON
- * Schema of `server.json`), idle clearing, connection limits and filters, broadcast and statistics. What users
- * need from the layers below (close reasons, server states, errors, config and request types) is re-exported.
+ * typed events in a strict order per session. It also holds config validation (the JSON Schema of `server.json`
+ * ships as `@socketlite/app-server/server.schema.json`), idle clearing, connection limits and filters, broadcast and
+ * statistics. What users need from the layers below (close reasons, server states, errors, config and request
+ * types, the receive filters and their factories) is re-exported, so an app needs only this package.
  *
  * @example
  * ```ts
@@ -23,10 +24,45 @@
  * ```
  */
 
+// Everything a server author writes against from the protocol layer (filters to use or subclass, their factories,
+// the request types), so that an app needs only this package. test/exports.test.ts keeps the list complete.
 export {
+  BasicRequestInfoParser,
+  BeginEndMarkReceiveFilter,
+  BeginEndMarkReceiveFilterBase,
+  BeginEndMarkReceiveFilterFactory,
+  type BeginEndMarkReceiveFilterInit,
   BinaryRequestInfo,
+  BinaryTerminatorReceiveFilter,
+  BinaryTerminatorReceiveFilterFactory,
+  CommandLineReceiveFilter,
   CommandLineReceiveFilterFactory,
+  type CommandLineReceiveFilterInit,
+  CountSpliterReceiveFilter,
+  CountSpliterReceiveFilterBase,
+  type CountSpliterReceiveFilterBaseInit,
+  CountSpliterReceiveFilterFactory,
+  type CountSpliterReceiveFilterInit,
+  FixedHeaderReceiveFilter,
+  FixedSizeReceiveFilter,
+  FixedSizeReceiveFilterBase,
+  FixedSizeReceiveFilterFactory,
+  type FixedSizeReceiveFilterInit,
+  type LengthFieldLength,
+  LengthFieldReceiveFilter,
+  LengthFieldReceiveFilterFactory,
+  type LengthFieldReceiveFilterInit,
+  ReceiveFilterBase,
+  type RequestInfoParser,
+  StringBeginEndMarkReceiveFilter,
+  StringBeginEndMarkReceiveFilterFactory,
+  type StringBeginEndMarkReceiveFilterInit,
   StringRequestInfo,
+  TerminatorReceiveFilter,
+  TerminatorReceiveFilterBase,
+  type TerminatorReceiveFilterBaseInit,
+  TerminatorReceiveFilterFactory,
+  type TerminatorReceiveFilterInit,
   UdpRequestInfo,
 } from '@socketlite/protocol'
 export {
@@ -69,7 +105,6 @@ export {
   SessionClosedError,
   SocketError,
   type SocketErrorCode,
-  serverConfigDefaults,
   serverStateName,
   silentLogFactory,
   type TextEncoding,
@@ -85,12 +120,8 @@ export type {
   AppSessionClass,
 } from './app-server-options.js'
 export { AppSession, type AppSessionInit } from './app-session.js'
-export { parseServerConfig, resolveServerConfig } from './resolve-server-config.js'
-export { type JsonSchema, serverConfigJsonSchema } from './server-config-json-schema.js'
-export {
-  serverConfigCrossFieldSchema,
-  serverConfigFieldSchema as serverConfigSchema,
-} from './server-config-schema.js'
+export { parseServerConfig } from './resolve-server-config.js'
+export { type ServerConfigDefaults, serverConfigDefaults } from './server-config-schema.js'
 export type { RejectionCause, RejectionStats, SendPoolStats, ServerStats } from './server-stats.js'
 export type { SessionHost } from './session-host.js'
 export { createTransport, type IncomingConnection, type Transport, type TransportHost } from './transport.js'

@@ -4,33 +4,44 @@ import {
   type ConfigIssue,
   type ResolvedListenerConfig,
   type ResolvedServerConfig,
+  resolveListenAddress,
   type ServerConfig,
 } from '@socketlite/socket-base'
-import type { z } from 'zod'
-import { serverConfigCrossFieldSchema, serverConfigFieldSchema } from './server-config-schema.js'
-
-type ParsedConfig = z.output<typeof serverConfigFieldSchema>
+import * as v from 'valibot'
+import {
+  type ServerConfigOutput,
+  serverConfigCrossFieldIssues,
+  serverConfigFieldSchema,
+} from './server-config-schema.js'
 
 function pathOf(path: readonly PropertyKey[]): string {
   return path.map((key) => String(key)).join('.')
 }
 
-function issuesOf(error: z.ZodError | undefined): ConfigIssue[] {
-  if (error === undefined) return []
-  return error.issues.map((issue) => ({ path: pathOf(issue.path), message: issue.message }))
+/** One ConfigIssue per schema issue: an unknown key is reported on its object, a missing one as required. */
+function issueOf(issue: v.BaseIssue<unknown>): ConfigIssue {
+  const keys = (issue.path ?? []).map((item) => item.key as PropertyKey)
+  const last = issue.path?.at(-1)
+  if (issue.type === 'strict_object' && last?.origin === 'key') {
+    if (issue.expected === 'never')
+      return { path: pathOf(keys.slice(0, -1)), message: `Unrecognized key: ${issue.received}` }
+    return { path: pathOf(keys), message: 'required' }
+  }
+  return { path: pathOf(keys), message: issue.message }
 }
 
-function validate(config: unknown): ParsedConfig {
-  const fields = serverConfigFieldSchema.safeParse(config)
-  const crossFields = serverConfigCrossFieldSchema.safeParse(config)
-  const issues = issuesOf(fields.error)
-  for (const issue of issuesOf(crossFields.error)) {
+function validate(config: unknown): ServerConfigOutput {
+  // One issue per bad field (its first broken rule); every field is checked.
+  const fields = v.safeParse(serverConfigFieldSchema, config, { abortPipeEarly: true })
+  const issues = fields.success ? [] : fields.issues.map(issueOf)
+  for (const { path, message } of serverConfigCrossFieldIssues(config)) {
+    const issue = { path: pathOf(path), message }
     if (!issues.some((known) => known.path === issue.path && known.message === issue.message)) issues.push(issue)
   }
   if (issues.length > 0 || !fields.success) {
-    throw new ConfigError(issues, { cause: fields.error ?? crossFields.error })
+    throw new ConfigError(issues, fields.success ? {} : { cause: new v.ValiError(fields.issues) })
   }
-  return fields.data
+  return fields.output
 }
 
 /**
@@ -44,13 +55,7 @@ export function parseServerConfig(config: unknown): ServerConfig {
   return rest
 }
 
-function listenAddress(ip: string): string {
-  if (ip === 'Any') return '0.0.0.0'
-  if (ip === 'IPv6Any') return '::'
-  return ip
-}
-
-function freezeCertificate(certificate: ParsedConfig['certificate']): Readonly<CertificateConfig> | undefined {
+function freezeCertificate(certificate: ServerConfigOutput['certificate']): Readonly<CertificateConfig> | undefined {
   if (certificate === undefined) return undefined
   const copy: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(certificate)) if (value !== undefined) copy[key] = value
@@ -75,7 +80,7 @@ export function resolveServerConfig(config: ServerConfig): ResolvedServerConfig 
   const listeners: ResolvedListenerConfig[] = (parsed.listeners ?? [{ ip: parsed.ip, port: parsed.port ?? 0 }]).map(
     (listener) =>
       Object.freeze({
-        ip: listenAddress(listener.ip),
+        ip: resolveListenAddress(listener.ip),
         port: listener.port,
         backlog: listener.backlog ?? parsed.listenBacklog,
         security: listener.security ?? parsed.security,

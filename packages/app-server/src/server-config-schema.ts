@@ -1,4 +1,10 @@
-import { z } from 'zod'
+import { listenAddressAliases, resolveListenAddress } from '@socketlite/socket-base'
+import * as v from 'valibot'
+
+// The one source of truth of `ServerConfig`: field types, ranges, defaults and descriptions (the JSON Schema file
+// `server.schema.json` is generated from this at build), plus the rules between fields. `ServerConfig` in
+// socket-base is checked against this schema's input type by test/config.test-d.ts, and its `@default` tags against
+// these defaults by test/config.test.ts. Internal: not exported from the package's entry point.
 
 /** Largest delay `setTimeout` accepts (ms); longer ones would fire at once. */
 const maxTimerMilliseconds = 2_147_483_647
@@ -16,134 +22,217 @@ const textEncodings = [
   'hex',
 ] as const
 
-const ipMessage = 'must be an IPv4 or IPv6 address, "Any" (0.0.0.0) or "IPv6Any" (::)'
+const aliasNames = Object.keys(listenAddressAliases) as (keyof typeof listenAddressAliases)[]
+const aliasText = aliasNames.map((name) => `"${name}" (${listenAddressAliases[name]})`).join(' or ')
+const ipMessage = `must be an IPv4 or IPv6 address, ${aliasText}`
 
-const ipSchema = z
-  .union([z.literal('Any'), z.literal('IPv6Any'), z.ipv4(), z.ipv6()], { error: ipMessage })
-  .describe('Listen address: an IPv4 or IPv6 literal, "Any" (0.0.0.0) or "IPv6Any" (::).')
+const ipSchema = v.pipe(
+  v.union(
+    [
+      v.picklist(aliasNames, ipMessage),
+      v.pipe(v.string(ipMessage), v.ipv4(ipMessage)),
+      v.pipe(v.string(ipMessage), v.ipv6(ipMessage)),
+    ],
+    ipMessage,
+  ),
+  v.description(`Listen address: an IPv4 or IPv6 literal, ${aliasText}.`),
+)
 
-const portSchema = z.int().min(0).max(65_535).describe('Listen port; 0 asks the system for a free one.')
-const backlogSchema = z.int().min(1).max(maxTimerMilliseconds)
-const securitySchema = z.enum(['none', 'tls'])
-const milliseconds = (minimum: number) => z.int().min(minimum).max(maxTimerMilliseconds)
-const seconds = () =>
-  z
-    .number()
-    .positive()
-    .max(maxTimerMilliseconds / 1000)
+const integer = (minimum: number, maximum = maxTimerMilliseconds) =>
+  v.pipe(v.number(), v.integer(), v.minValue(minimum), v.maxValue(maximum))
+const portSchema = v.pipe(integer(0, 65_535), v.description('Listen port; 0 asks the system for a free one.'))
+const securitySchema = v.picklist(['none', 'tls'])
+/** Seconds, fractions allowed, above 0, and short enough for `setTimeout` once in milliseconds. */
+const seconds = v.pipe(v.number(), v.gtValue(0), v.maxValue(maxTimerMilliseconds / 1000))
 
-/** One endpoint of `listeners`. */
-const listenerSchema = z
-  .strictObject({
-    ip: ipSchema,
-    port: portSchema,
-    backlog: backlogSchema.optional().describe('Accept backlog. Default: the server\'s "listenBacklog" (511).'),
-    security: securitySchema.optional().describe('Overrides the server\'s "security" for this endpoint.'),
-  })
-  .describe('One endpoint served by the server.')
+/** The fields of `ServerConfig`: types, ranges, defaults. Unknown keys are errors; `$schema` is allowed. */
+const serverConfigObject = v.strictObject({
+  $schema: v.optional(v.pipe(v.string(), v.description('The JSON Schema of this file, for editor completion.'))),
+  name: v.optional(
+    v.pipe(v.string(), v.minLength(1), v.description('Server name; also the logger name.')),
+    'socketlite',
+  ),
+  ip: v.optional(ipSchema, '127.0.0.1'),
+  port: v.optional(
+    v.pipe(portSchema, v.description('Listen port (0 = ephemeral). Exactly one of "port" or "listeners".')),
+  ),
+  listeners: v.optional(
+    v.pipe(
+      v.array(
+        v.pipe(
+          v.strictObject({
+            ip: ipSchema,
+            port: portSchema,
+            backlog: v.optional(
+              v.pipe(integer(1), v.description('Accept backlog. Default: the server\'s "listenBacklog".')),
+            ),
+            security: v.optional(
+              v.pipe(securitySchema, v.description('Overrides the server\'s "security" for this endpoint.')),
+            ),
+          }),
+          v.description('One endpoint served by the server.'),
+        ),
+      ),
+      v.minLength(1),
+      v.description('Several endpoints served by one server. Exactly one of "port" or "listeners".'),
+    ),
+  ),
+  listenBacklog: v.optional(v.pipe(integer(1), v.description('Accept backlog of the "ip"/"port" listener.')), 511),
+  mode: v.optional(v.pipe(v.picklist(['tcp', 'udp']), v.description('"tcp" or "udp", for every listener.')), 'tcp'),
+  security: v.optional(
+    v.pipe(securitySchema, v.description('Server-wide default security; each listener may override it.')),
+    'none',
+  ),
+  // `{ certFile, keyFile }` or `{ pfxFile }`: which form is checked by the cross-field rules, so that one
+  // ConfigError names the exact missing or extra field.
+  certificate: v.optional(
+    v.pipe(
+      v.strictObject({
+        certFile: v.optional(
+          v.pipe(v.string(), v.minLength(1), v.description('Certificate chain, PEM file (with "keyFile").')),
+        ),
+        keyFile: v.optional(
+          v.pipe(v.string(), v.minLength(1), v.description('Private key, PEM file (with "certFile").')),
+        ),
+        pfxFile: v.optional(
+          v.pipe(v.string(), v.minLength(1), v.description('Certificate and key, PKCS#12 (PFX) file.')),
+        ),
+        passphrase: v.optional(v.pipe(v.string(), v.description('Passphrase of the PFX file or of an encrypted key.'))),
+        caFile: v.optional(
+          v.pipe(
+            v.string(),
+            v.minLength(1),
+            v.description('CA bundle (PEM) that client certificates must be signed by.'),
+          ),
+        ),
+        clientCertificateRequired: v.optional(
+          v.pipe(
+            v.boolean(),
+            v.description('Refuse clients without a valid certificate signed by "caFile". Default false.'),
+          ),
+        ),
+        minVersion: v.optional(
+          v.pipe(v.picklist(['TLSv1.2', 'TLSv1.3']), v.description('Lowest TLS version accepted. Default TLSv1.2.')),
+        ),
+      }),
+      v.description(
+        'Server certificate: { certFile, keyFile } or { pfxFile, passphrase? }. Required when any listener is TLS.',
+      ),
+    ),
+  ),
+  handshakeTimeOut: v.optional(
+    v.pipe(integer(1), v.description('A TLS client that has not completed its handshake by then is dropped (ms).')),
+    10_000,
+  ),
+  maxConnectionNumber: v.optional(
+    v.pipe(
+      integer(1),
+      v.description('Sessions at once; a connection over the limit is closed at once with no session events.'),
+    ),
+    10_000,
+  ),
+  maxConnectionsPerIp: v.optional(
+    v.pipe(integer(0), v.description('Sessions at once per remote address; 0 = unlimited.')),
+    0,
+  ),
+  maxRequestLength: v.optional(
+    v.pipe(
+      integer(1),
+      v.description('Largest frame in bytes, counted whole (header + body + terminator or marks), inclusive.'),
+    ),
+    65_536,
+  ),
+  sendTimeOut: v.optional(
+    v.pipe(
+      integer(-maxTimerMilliseconds),
+      v.description('How long send() waits for room in the sending queue (ms); 0 = forever, < 0 = fail at once.'),
+    ),
+    5_000,
+  ),
+  sendHighWaterMark: v.optional(
+    v.pipe(
+      integer(1),
+      v.description("A session's sending queue (queued + unflushed socket bytes) may not grow past this (bytes)."),
+    ),
+    65_536,
+  ),
+  sendLowWaterMark: v.optional(
+    v.pipe(
+      integer(0),
+      v.description('Waiting senders and a paused reader resume below this (bytes). Default: half the high mark.'),
+    ),
+  ),
+  closeTimeOut: v.optional(
+    v.pipe(
+      integer(0),
+      v.description('How long a closing session drains its queue before the socket is destroyed (ms).'),
+    ),
+    5_000,
+  ),
+  clearIdleSession: v.optional(
+    v.pipe(
+      v.boolean(),
+      v.description('Close sessions idle longer than "idleSessionTimeOut" with CloseReason.TimeOut.'),
+    ),
+    true,
+  ),
+  idleSessionTimeOut: v.optional(
+    v.pipe(
+      seconds,
+      v.description('Idle = nothing received for this long (seconds, fractions allowed). Sends do not count.'),
+    ),
+    300,
+  ),
+  clearIdleSessionInterval: v.optional(
+    v.pipe(seconds, v.description('How often idleness is checked (seconds, fractions allowed).')),
+    120,
+  ),
+  keepAliveTime: v.optional(
+    v.pipe(
+      v.number(),
+      v.minValue(0),
+      v.maxValue(maxTimerMilliseconds / 1000),
+      v.description('TCP keep-alive initial delay (seconds); 0 = off.'),
+    ),
+    600,
+  ),
+  noDelay: v.optional(v.pipe(v.boolean(), v.description('TCP_NODELAY on accepted sockets.')), true),
+  textEncoding: v.optional(
+    v.pipe(v.picklist(textEncodings), v.description('Encoding of string requests and of strings passed to send().')),
+    'utf8',
+  ),
+  logBasicSessionActivity: v.optional(
+    v.pipe(v.boolean(), v.description('Log connect and close of each session at info level.')),
+    true,
+  ),
+})
 
-/** `{ certFile, keyFile }` or `{ pfxFile }`, plus the shared options; which form is checked by the cross-field rules. */
-const certificateSchema = z
-  .strictObject({
-    certFile: z.string().min(1).optional().describe('Certificate chain, PEM file (with "keyFile").'),
-    keyFile: z.string().min(1).optional().describe('Private key, PEM file (with "certFile").'),
-    pfxFile: z.string().min(1).optional().describe('Certificate and key, PKCS#12 (PFX) file.'),
-    passphrase: z.string().optional().describe('Passphrase of the PFX file or of an encrypted key.'),
-    caFile: z.string().min(1).optional().describe('CA bundle (PEM) that client certificates must be signed by.'),
-    clientCertificateRequired: z
-      .boolean()
-      .optional()
-      .describe('Refuse clients without a valid certificate signed by "caFile". Default false.'),
-    minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).optional().describe('Lowest TLS version accepted. Default TLSv1.2.'),
-  })
-  .describe('Server certificate: { certFile, keyFile } or { pfxFile, passphrase? }. Required when any listener is TLS.')
+/** The field rules of `ServerConfig` (the rules between fields are {@link serverConfigCrossFieldIssues}). */
+export const serverConfigFieldSchema = v.pipe(
+  serverConfigObject,
+  v.description('socketlite server configuration (server.json).'),
+)
+
+/** What `new AppServer({ config })` accepts, as the schema reads it (socket-base's `ServerConfig` must equal it). */
+export type ServerConfigInput = v.InferInput<typeof serverConfigFieldSchema>
+/** The config after the field rules: every default filled in. */
+export type ServerConfigOutput = v.InferOutput<typeof serverConfigFieldSchema>
+
+type Defaults = v.InferDefaults<typeof serverConfigObject>
+/** The options that have a fixed default, with it. */
+export type ServerConfigDefaults = {
+  readonly [K in keyof Defaults as Defaults[K] extends undefined ? never : K]: Exclude<Defaults[K], undefined>
+}
 
 /**
- * The field rules of `ServerConfig` (types, ranges, defaults). The rules that relate several fields (exactly one of
- * `port` / `listeners`, TLS needs a certificate, low mark ≤ high mark, ...) are {@link serverConfigCrossFieldSchema}.
- * Unknown keys are errors (a typo must not pass silently); `$schema` is allowed for editors.
+ * The documented defaults of `ServerConfig`, read from the schema (frozen). `sendLowWaterMark` is absent: it defaults
+ * to half the high mark.
  */
-export const serverConfigFieldSchema = z
-  .strictObject({
-    $schema: z.string().optional().describe('The JSON Schema of this file, for editor completion.'),
-    name: z.string().min(1).default('socketlite').describe('Server name; also the logger name.'),
-    ip: ipSchema.default('127.0.0.1'),
-    port: portSchema.optional().describe('Listen port (0 = ephemeral). Exactly one of "port" or "listeners".'),
-    listeners: z
-      .array(listenerSchema)
-      .min(1)
-      .optional()
-      .describe('Several endpoints served by one server. Exactly one of "port" or "listeners".'),
-    listenBacklog: backlogSchema.default(511).describe('Accept backlog of the "ip"/"port" listener.'),
-    mode: z.enum(['tcp', 'udp']).default('tcp').describe('"tcp" or "udp", for every listener.'),
-    security: securitySchema.default('none').describe('Server-wide default security; each listener may override it.'),
-    certificate: certificateSchema.optional(),
-    handshakeTimeOut: milliseconds(1)
-      .default(10_000)
-      .describe('A TLS client that has not completed its handshake by then is dropped (ms).'),
-    maxConnectionNumber: z
-      .int()
-      .min(1)
-      .max(maxTimerMilliseconds)
-      .default(10_000)
-      .describe('Sessions at once; a connection over the limit is closed at once with no session events.'),
-    maxConnectionsPerIp: z
-      .int()
-      .min(0)
-      .max(maxTimerMilliseconds)
-      .default(0)
-      .describe('Sessions at once per remote address; 0 = unlimited.'),
-    maxRequestLength: z
-      .int()
-      .min(1)
-      .max(maxTimerMilliseconds)
-      .default(65_536)
-      .describe('Largest frame in bytes, counted whole (header + body + terminator or marks), inclusive.'),
-    sendTimeOut: z
-      .int()
-      .min(-maxTimerMilliseconds)
-      .max(maxTimerMilliseconds)
-      .default(5_000)
-      .describe('How long send() waits for room in the sending queue (ms); 0 = forever, < 0 = fail at once.'),
-    sendHighWaterMark: z
-      .int()
-      .min(1)
-      .max(maxTimerMilliseconds)
-      .default(65_536)
-      .describe("A session's sending queue (queued + unflushed socket bytes) may not grow past this (bytes)."),
-    sendLowWaterMark: z
-      .int()
-      .min(0)
-      .max(maxTimerMilliseconds)
-      .optional()
-      .describe('Waiting senders and a paused reader resume below this (bytes). Default: half the high mark.'),
-    closeTimeOut: milliseconds(0)
-      .default(5_000)
-      .describe('How long a closing session drains its queue before the socket is destroyed (ms).'),
-    clearIdleSession: z
-      .boolean()
-      .default(true)
-      .describe('Close sessions idle longer than "idleSessionTimeOut" with CloseReason.TimeOut.'),
-    idleSessionTimeOut: seconds()
-      .default(300)
-      .describe('Idle = nothing received for this long (seconds, fractions allowed). Sends do not count.'),
-    clearIdleSessionInterval: seconds()
-      .default(120)
-      .describe('How often idleness is checked (seconds, fractions allowed).'),
-    keepAliveTime: z
-      .number()
-      .min(0)
-      .max(maxTimerMilliseconds / 1000)
-      .default(600)
-      .describe('TCP keep-alive initial delay (seconds); 0 = off.'),
-    noDelay: z.boolean().default(true).describe('TCP_NODELAY on accepted sockets.'),
-    textEncoding: z
-      .enum(textEncodings)
-      .default('utf8')
-      .describe('Encoding of string requests and of strings passed to send().'),
-    logBasicSessionActivity: z.boolean().default(true).describe('Log connect and close of each session at info level.'),
-  })
-  .describe('socketlite server configuration (server.json).')
+export const serverConfigDefaults: ServerConfigDefaults = Object.freeze(
+  Object.fromEntries(Object.entries(v.getDefaults(serverConfigObject)).filter(([, value]) => value !== undefined)),
+) as ServerConfigDefaults
+
+const arrayMessage = 'Invalid type: Expected Object but received Array'
 
 /** A record with only the keys the cross-field rules read, whatever their types. */
 type Loose = Record<string, unknown>
@@ -152,21 +241,27 @@ function isRecord(value: unknown): value is Loose {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function listenerSecurity(listener: Loose, config: Loose): unknown {
-  return listener.security ?? config.security ?? 'none'
+/** An issue of the cross-field rules: a message and the path of the field it is about. */
+export interface CrossFieldIssue {
+  readonly path: readonly (string | number)[]
+  readonly message: string
 }
 
 /**
- * The rules of `ServerConfig` that relate several fields. They run on the raw input even when some fields are
- * malformed, so one `ConfigError` lists every problem; each rule looks only at fields whose types are right.
+ * The rules of `ServerConfig` that relate several fields (exactly one of `port` / `listeners`, TLS needs a
+ * certificate, low mark ≤ high mark, ...). They run on the raw input even when some fields are malformed, so one
+ * `ConfigError` lists every problem; each rule looks only at fields whose types are right.
  */
-export const serverConfigCrossFieldSchema = z.unknown().superRefine((input, context) => {
-  if (!isRecord(input)) return
+export function serverConfigCrossFieldIssues(input: unknown): CrossFieldIssue[] {
+  const issues: CrossFieldIssue[] = []
+  // valibot's object schemas take an empty array for an object of no keys: say what it is.
+  if (Array.isArray(input)) issues.push({ path: [], message: arrayMessage })
+  if (!isRecord(input)) return issues
+  if (Array.isArray(input.certificate)) issues.push({ path: ['certificate'], message: arrayMessage })
   const hasPort = input.port !== undefined
   const hasListeners = input.listeners !== undefined
   if (hasPort === hasListeners) {
-    context.addIssue({
-      code: 'custom',
+    issues.push({
       path: hasPort ? ['listeners'] : ['port'],
       message: hasPort
         ? 'give either "port" or "listeners", not both'
@@ -174,27 +269,23 @@ export const serverConfigCrossFieldSchema = z.unknown().superRefine((input, cont
     })
   }
   if (hasListeners && input.ip !== undefined) {
-    context.addIssue({
-      code: 'custom',
-      path: ['ip'],
-      message: '"ip" applies to "port" only; give each listener its ip',
-    })
+    issues.push({ path: ['ip'], message: '"ip" applies to "port" only; give each listener its ip' })
   }
   const listeners: Loose[] = Array.isArray(input.listeners)
     ? input.listeners.filter(isRecord)
     : hasPort
-      ? [{ ip: input.ip ?? '127.0.0.1', port: input.port }]
+      ? [{ ip: input.ip ?? serverConfigDefaults.ip, port: input.port }]
       : []
-  const tls = listeners.some((listener) => listenerSecurity(listener, input) === 'tls')
+  const serverSecurity = input.security ?? serverConfigDefaults.security
+  const tls = listeners.some((listener) => (listener.security ?? serverSecurity) === 'tls')
   if (tls && input.certificate === undefined) {
-    context.addIssue({
-      code: 'custom',
+    issues.push({
       path: ['certificate'],
       message: 'required when a listener uses TLS ({ certFile, keyFile } or { pfxFile })',
     })
   }
   if (tls && input.mode === 'udp') {
-    context.addIssue({ code: 'custom', path: ['security'], message: 'TLS is not available in "udp" mode' })
+    issues.push({ path: ['security'], message: 'TLS is not available in "udp" mode' })
   }
 
   if (Array.isArray(input.listeners)) {
@@ -202,17 +293,10 @@ export const serverConfigCrossFieldSchema = z.unknown().superRefine((input, cont
     input.listeners.forEach((listener, index) => {
       if (!isRecord(listener) || typeof listener.ip !== 'string' || typeof listener.port !== 'number') return
       if (listener.port === 0) return
-      const ip = listener.ip === 'Any' ? '0.0.0.0' : listener.ip === 'IPv6Any' ? '::' : listener.ip
-      const key = `${ip.toLowerCase()}|${listener.port}`
+      const key = `${resolveListenAddress(listener.ip).toLowerCase()}|${listener.port}`
       const first = seen.get(key)
       if (first === undefined) seen.set(key, index)
-      else {
-        context.addIssue({
-          code: 'custom',
-          path: ['listeners', index],
-          message: `same endpoint as listeners.${first}`,
-        })
-      }
+      else issues.push({ path: ['listeners', index], message: `same endpoint as listeners.${first}` })
     })
   }
 
@@ -221,39 +305,25 @@ export const serverConfigCrossFieldSchema = z.unknown().superRefine((input, cont
     const pem = certificate.certFile !== undefined || certificate.keyFile !== undefined
     const pfx = certificate.pfxFile !== undefined
     if (pem && pfx) {
-      context.addIssue({
-        code: 'custom',
-        path: ['certificate'],
-        message: 'give either { certFile, keyFile } or { pfxFile }, not both',
-      })
+      issues.push({ path: ['certificate'], message: 'give either { certFile, keyFile } or { pfxFile }, not both' })
     } else if (!pem && !pfx) {
-      context.addIssue({ code: 'custom', path: ['certificate'], message: 'needs { certFile, keyFile } or { pfxFile }' })
+      issues.push({ path: ['certificate'], message: 'needs { certFile, keyFile } or { pfxFile }' })
     } else if (pem) {
       for (const key of ['certFile', 'keyFile'] as const) {
         if (certificate[key] === undefined) {
-          context.addIssue({
-            code: 'custom',
-            path: ['certificate', key],
-            message: `required with "certFile"/"keyFile"`,
-          })
+          issues.push({ path: ['certificate', key], message: `required with "certFile"/"keyFile"` })
         }
       }
     }
     if (certificate.clientCertificateRequired === true && certificate.caFile === undefined) {
-      context.addIssue({
-        code: 'custom',
-        path: ['certificate', 'caFile'],
-        message: 'required when "clientCertificateRequired" is true',
-      })
+      issues.push({ path: ['certificate', 'caFile'], message: 'required when "clientCertificateRequired" is true' })
     }
   }
 
-  const high = typeof input.sendHighWaterMark === 'number' ? input.sendHighWaterMark : 65_536
+  const high =
+    typeof input.sendHighWaterMark === 'number' ? input.sendHighWaterMark : serverConfigDefaults.sendHighWaterMark
   if (typeof input.sendLowWaterMark === 'number' && input.sendLowWaterMark > high) {
-    context.addIssue({
-      code: 'custom',
-      path: ['sendLowWaterMark'],
-      message: `must not be above sendHighWaterMark (${high})`,
-    })
+    issues.push({ path: ['sendLowWaterMark'], message: `must not be above sendHighWaterMark (${high})` })
   }
-})
+  return issues
+}

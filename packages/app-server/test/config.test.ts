@@ -1,17 +1,18 @@
 import { readFileSync } from 'node:fs'
 import { fc, test as propTest } from '@fast-check/vitest'
+import ts from 'typescript'
 import { describe, expect, test } from 'vitest'
+import { serverConfigJsonSchema } from '../scripts/server-config-json-schema.js'
 import {
   AppServer,
   ConfigError,
   parseServerConfig,
-  resolveServerConfig,
   type ServerConfig,
   SocketError,
   serverConfigDefaults,
-  serverConfigJsonSchema,
   silentLogFactory,
 } from '../src/index.js'
+import { resolveServerConfig } from '../src/resolve-server-config.js'
 
 function issuesOf(config: unknown): { path: string; message: string }[] {
   try {
@@ -107,6 +108,11 @@ describe('resolveServerConfig', () => {
     expect(resolveServerConfig({ port: 0, sendHighWaterMark: 10, sendLowWaterMark: 10 }).sendLowWaterMark).toBe(10)
   })
 
+  test('an option given as undefined takes its default', () => {
+    const config = resolveServerConfig({ port: 0, sendTimeOut: undefined, name: undefined, ip: undefined })
+    expect([config.sendTimeOut, config.name, config.listeners[0]?.ip]).toEqual([5_000, 'socketlite', '127.0.0.1'])
+  })
+
   test('fractional idle times are allowed', () => {
     const config = resolveServerConfig({ port: 0, idleSessionTimeOut: 0.25, clearIdleSessionInterval: 0.05 })
     expect([config.idleSessionTimeOut, config.clearIdleSessionInterval]).toEqual([0.25, 0.05])
@@ -152,6 +158,32 @@ describe('ConfigError', () => {
     }
     const unknown = issuesOf({ port: 0, maxConectionNumber: 5 })
     expect(unknown).toEqual([{ path: '', message: expect.stringContaining('maxConectionNumber') }])
+    const nested = issuesOf({ port: 0, certificate: { pfxFile: 'a.pfx', pfx: 'typo' } })
+    expect(nested).toEqual([{ path: 'certificate', message: expect.stringContaining('pfx') }])
+  })
+
+  test('a listener without ip or port names each missing field', () => {
+    expect(paths({ listeners: [{ port: 1 }, { ip: '::1' }] })).toEqual(['listeners.0.ip', 'listeners.1.port'])
+  })
+
+  test('whatever is not an object is one issue at the root', () => {
+    for (const config of [undefined, null, 5, 'x', [], [{ port: 0 }]]) {
+      expect(paths(config), JSON.stringify(config)).toContain('')
+    }
+    expect(paths([])).toEqual([''])
+    expect(paths({ port: 0, security: 'tls', certificate: [] })).toEqual(['certificate'])
+    expect(paths({ listeners: [[]] })).toEqual(['listeners.0.ip', 'listeners.0.port'])
+  })
+
+  test('NaN and infinities are not numbers the config accepts', () => {
+    expect(paths({ port: 0, sendTimeOut: Number.NaN, maxRequestLength: Number.POSITIVE_INFINITY })).toEqual([
+      'maxRequestLength',
+      'sendTimeOut',
+    ])
+    expect(paths({ port: 0, keepAliveTime: Number.POSITIVE_INFINITY, idleSessionTimeOut: Number.NaN })).toEqual([
+      'idleSessionTimeOut',
+      'keepAliveTime',
+    ])
   })
 
   test('exactly one of port or listeners', () => {
@@ -225,7 +257,7 @@ describe('parseServerConfig and the JSON Schema', () => {
     expect(() => parseServerConfig({ port: 0, name: '' })).toThrow(ConfigError)
   })
 
-  test('the committed server.schema.json is the one generated from the zod schema', () => {
+  test('the committed server.schema.json is the one generated from the schema (`pnpm gen:schema` rewrites it)', () => {
     const committed = JSON.parse(readFileSync(new URL('../server.schema.json', import.meta.url), 'utf8'))
     expect(committed).toEqual(serverConfigJsonSchema())
   })
@@ -243,6 +275,96 @@ describe('parseServerConfig and the JSON Schema', () => {
     }
     for (const key of ['port', 'listeners', 'certificate', 'sendLowWaterMark', '$schema']) {
       expect(schema.properties[key], key).toBeDefined()
+    }
+  })
+})
+
+describe('serverConfigDefaults, the one table of defaults', () => {
+  test("they are exactly the documented defaults (the README's config table)", () => {
+    expect(serverConfigDefaults).toStrictEqual({
+      name: 'socketlite',
+      ip: '127.0.0.1',
+      listenBacklog: 511,
+      mode: 'tcp',
+      security: 'none',
+      handshakeTimeOut: 10_000,
+      maxConnectionNumber: 10_000,
+      maxConnectionsPerIp: 0,
+      maxRequestLength: 65_536,
+      sendTimeOut: 5_000,
+      sendHighWaterMark: 65_536,
+      closeTimeOut: 5_000,
+      clearIdleSession: true,
+      idleSessionTimeOut: 300,
+      clearIdleSessionInterval: 120,
+      keepAliveTime: 600,
+      noDelay: true,
+      textEncoding: 'utf8',
+      logBasicSessionActivity: true,
+    })
+    // sendLowWaterMark has no fixed default: it is half the high mark.
+    expect('sendLowWaterMark' in serverConfigDefaults).toBe(false)
+  })
+
+  test('frozen', () => {
+    expect(Object.isFrozen(serverConfigDefaults)).toBe(true)
+    expect(() => {
+      ;(serverConfigDefaults as { port?: number }).port = 1
+    }).toThrow(TypeError)
+  })
+
+  test("the @default tags of socket-base's ServerConfig (what editors show) say the same", () => {
+    // Read the declarations users get (socket-base's built index.d.ts), not its source.
+    const declarations = new URL('./index.d.ts', import.meta.resolve('@socketlite/socket-base'))
+    const source = ts.createSourceFile('index.d.ts', readFileSync(declarations, 'utf8'), ts.ScriptTarget.ES2022, true)
+    const tags = (interfaceName: string): Map<string, string> => {
+      const found = new Map<string, string>()
+      const visit = (node: ts.Node): void => {
+        if (ts.isInterfaceDeclaration(node) && node.name.text === interfaceName) {
+          for (const member of node.members) {
+            if (!ts.isPropertySignature(member) || !ts.isIdentifier(member.name)) continue
+            for (const tag of ts.getJSDocTags(member)) {
+              if (tag.tagName.text === 'default')
+                found.set(member.name.text, ts.getTextOfJSDocComment(tag.comment) ?? '')
+            }
+          }
+        }
+        ts.forEachChild(node, visit)
+      }
+      visit(source)
+      return found
+    }
+    const literal = (text: string): unknown => JSON.parse(text.replace(/^'(.*)'$/, '"$1"'))
+    const serverTags = tags('ServerConfig')
+    expect(serverTags.size).toBeGreaterThan(15)
+    for (const [key, value] of Object.entries(serverConfigDefaults)) {
+      expect(serverTags.has(key), `@default of ${key}`).toBe(true)
+      expect(literal(serverTags.get(key) as string), key).toEqual(value)
+    }
+    for (const [key, text] of serverTags) {
+      if (!(key in serverConfigDefaults)) expect(text, key).not.toMatch(/^('.*'|-?\d+|true|false)$/)
+    }
+    expect(literal(tags('ListenerConfig').get('backlog') as string)).toBe(serverConfigDefaults.listenBacklog)
+  })
+})
+
+describe("the README's config table", () => {
+  test('lists every option, with the defaults of serverConfigDefaults', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+    const rows = new Map<string, string>()
+    for (const line of readme.split('\n')) {
+      const cells = line.split('|').map((cell) => cell.trim())
+      const option = /^`(\w+)`$/.exec(cells[1] ?? '')?.[1]
+      if (option !== undefined && cells.length >= 4) rows.set(option, cells[2] ?? '')
+    }
+    const schemaOptions = Object.keys(
+      (serverConfigJsonSchema() as { properties: Record<string, unknown> }).properties,
+    ).filter((key) => key !== '$schema')
+    expect([...rows.keys()].filter((key) => schemaOptions.includes(key)).sort()).toEqual([...schemaOptions].sort())
+    for (const [key, value] of Object.entries(serverConfigDefaults)) {
+      const written = /^`([^`]+)`/.exec(rows.get(key) ?? '')?.[1]
+      expect(written, key).toBeDefined()
+      expect(JSON.parse((written as string).replace(/^'(.*)'$/, '"$1"')), key).toEqual(value)
     }
   })
 })

@@ -1,9 +1,9 @@
-import { AppServer, closeReasonName, silentLogFactory } from '@socketlite/app-server'
-import { CommandLineReceiveFilterFactory } from '@socketlite/protocol'
+import { readFileSync } from 'node:fs'
+import { AppServer, CommandLineReceiveFilterFactory, closeReasonName, silentLogFactory } from '@socketlite/app-server'
 import { expect, onTestFinished, test } from 'vitest'
 import { connect, LineReader, next } from './helpers.js'
 
-test("API.md's ten-line server works as written (on port 0)", async () => {
+test("the README's ten-line server works as written (on port 0)", async () => {
   const closed: string[] = []
   // --- the README example, with port 0 and a silent logger ---
   const server = new AppServer({
@@ -40,4 +40,17 @@ test("API.md's ten-line server works as written (on port 0)", async () => {
   expect(closed).toEqual([`${(session as { sessionId: string }).sessionId} ServerClosing`])
   await server.stop()
   expect(server.sessionCount).toBe(0)
+})
+
+test('what a server author copies imports only from @socketlite/app-server', () => {
+  // The README of the repository and of this package, and docs/: a user who installed only this package (with pnpm,
+  // nothing else is resolvable from their code) must be able to paste every snippet.
+  const files = ['../../../README.md', '../README.md', '../../../docs/errors.md', '../../../docs/architecture.md']
+  const imports: string[] = []
+  for (const file of files) {
+    const text = readFileSync(new URL(file, import.meta.url), 'utf8')
+    for (const match of text.matchAll(/from '(@socketlite\/[^']+)'/g)) imports.push(`${file}: ${match[1]}`)
+  }
+  expect(imports.length).toBeGreaterThan(2)
+  expect(imports.filter((entry) => !entry.endsWith(': @socketlite/app-server'))).toEqual([])
 })

@@ -22,6 +22,20 @@ export type TextEncoding =
 /** Lowest TLS version a server accepts. */
 export type TlsVersion = 'TLSv1.2' | 'TLSv1.3'
 
+/**
+ * SuperSocket's names for the wildcard listen addresses, and the address each stands for. The config accepts them
+ * wherever it takes an `ip`.
+ */
+export const listenAddressAliases = Object.freeze({ Any: '0.0.0.0', IPv6Any: '::' } as const)
+
+/** A listen address alias: `'Any'` or `'IPv6Any'`. */
+export type ListenAddressAlias = keyof typeof listenAddressAliases
+
+/** The literal address for a listen `ip`: `'Any'` → `0.0.0.0`, `'IPv6Any'` → `::`, anything else unchanged. */
+export function resolveListenAddress(ip: string): string {
+  return Object.hasOwn(listenAddressAliases, ip) ? listenAddressAliases[ip as ListenAddressAlias] : ip
+}
+
 /** One endpoint of a server with several `listeners`. */
 export interface ListenerConfig {
   /** Listen address; `'Any'` = `0.0.0.0`, `'IPv6Any'` = `::`. */
@@ -32,12 +46,12 @@ export interface ListenerConfig {
    * Accept backlog.
    * @default 511
    */
-  backlog?: number
+  backlog?: number | undefined
   /**
    * Overrides the server's `security` for this endpoint.
    * @default the server's `security`
    */
-  security?: SecurityMode
+  security?: SecurityMode | undefined
 }
 
 /** Certificate from PEM files. */
@@ -45,29 +59,29 @@ export interface PemCertificateConfig {
   certFile: string
   keyFile: string
   /** Passphrase of an encrypted key. */
-  passphrase?: string
+  passphrase?: string | undefined
 }
 
 /** Certificate from a PKCS#12 (PFX) file. */
 export interface PfxCertificateConfig {
   pfxFile: string
-  passphrase?: string
+  passphrase?: string | undefined
 }
 
 /** Options shared by both certificate forms. */
 export interface CertificateOptions {
   /** CA bundle (PEM) that client certificates must be signed by. */
-  caFile?: string
+  caFile?: string | undefined
   /**
    * Refuse clients without a valid certificate signed by `caFile`.
    * @default false
    */
-  clientCertificateRequired?: boolean
+  clientCertificateRequired?: boolean | undefined
   /**
    * Lowest TLS version accepted.
    * @default 'TLSv1.2'
    */
-  minVersion?: TlsVersion
+  minVersion?: TlsVersion | undefined
 }
 
 /** Server certificate: `{ certFile, keyFile }` or `{ pfxFile, passphrase? }`, plus {@link CertificateOptions}. */
@@ -83,108 +97,108 @@ export interface ServerConfig {
    * Server name; also the logger name.
    * @default 'socketlite'
    */
-  name?: string
+  name?: string | undefined
   /**
    * Listen address for `port`; `'Any'` = `0.0.0.0`, `'IPv6Any'` = `::`.
    * @default '127.0.0.1'
    */
-  ip?: string
+  ip?: string | undefined
   /** Listen port (`0` = ephemeral). Exactly one of `port` or `listeners`. */
-  port?: number
+  port?: number | undefined
   /** Several endpoints served by one server. Exactly one of `port` or `listeners`. */
-  listeners?: ListenerConfig[]
+  listeners?: ListenerConfig[] | undefined
   /**
    * Backlog of the `ip`/`port` listener.
    * @default 511
    */
-  listenBacklog?: number
+  listenBacklog?: number | undefined
   /**
    * `'tcp'` or `'udp'`, for every listener.
    * @default 'tcp'
    */
-  mode?: ServerMode
+  mode?: ServerMode | undefined
   /**
    * Server-wide default security; each listener may override it.
    * @default 'none'
    */
-  security?: SecurityMode
+  security?: SecurityMode | undefined
   /** Required when any listener is TLS. */
-  certificate?: CertificateConfig
+  certificate?: CertificateConfig | undefined
   /**
    * A TLS client that has not completed its handshake by then is dropped (ms).
    * @default 10000
    */
-  handshakeTimeOut?: number
+  handshakeTimeOut?: number | undefined
   /**
    * Sessions at once; a connection over the limit is closed at once with no session events.
    * @default 10000
    */
-  maxConnectionNumber?: number
+  maxConnectionNumber?: number | undefined
   /**
    * Sessions at once per remote address; 0 = unlimited.
    * @default 0
    */
-  maxConnectionsPerIp?: number
+  maxConnectionsPerIp?: number | undefined
   /**
    * Largest frame in bytes, counted whole (header + body + terminator or marks), inclusive.
    * @default 65536
    */
-  maxRequestLength?: number
+  maxRequestLength?: number | undefined
   /**
    * How long `send()` waits for room in the sending queue (ms); `0` = forever, `< 0` = fail at once.
    * @default 5000
    */
-  sendTimeOut?: number
+  sendTimeOut?: number | undefined
   /**
    * A session's sending queue (queued + unflushed socket bytes) may not grow past this (bytes).
    * @default 65536
    */
-  sendHighWaterMark?: number
+  sendHighWaterMark?: number | undefined
   /**
    * Waiting senders and a paused reader resume once the queue is below this (bytes).
    * @default sendHighWaterMark / 2
    */
-  sendLowWaterMark?: number
+  sendLowWaterMark?: number | undefined
   /**
    * How long a closing session drains its queue before the socket is destroyed (ms).
    * @default 5000
    */
-  closeTimeOut?: number
+  closeTimeOut?: number | undefined
   /**
    * Close sessions idle longer than `idleSessionTimeOut` with `CloseReason.TimeOut`.
    * @default true
    */
-  clearIdleSession?: boolean
+  clearIdleSession?: boolean | undefined
   /**
    * Idle = nothing received for this long (seconds, fractions allowed). Sends do not count as activity.
    * @default 300
    */
-  idleSessionTimeOut?: number
+  idleSessionTimeOut?: number | undefined
   /**
    * How often idleness is checked (seconds, fractions allowed).
    * @default 120
    */
-  clearIdleSessionInterval?: number
+  clearIdleSessionInterval?: number | undefined
   /**
    * TCP keep-alive initial delay (seconds); `0` = off.
    * @default 600
    */
-  keepAliveTime?: number
+  keepAliveTime?: number | undefined
   /**
    * TCP_NODELAY on accepted sockets.
    * @default true
    */
-  noDelay?: boolean
+  noDelay?: boolean | undefined
   /**
    * Encoding of string requests and of strings passed to `send`.
    * @default 'utf8'
    */
-  textEncoding?: TextEncoding
+  textEncoding?: TextEncoding | undefined
   /**
    * Log connect and close of each session at info level.
    * @default true
    */
-  logBasicSessionActivity?: boolean
+  logBasicSessionActivity?: boolean | undefined
 }
 
 /** A listener after resolution: address names replaced, security and backlog filled in. */
@@ -218,29 +232,6 @@ export interface ResolvedServerConfig {
   readonly textEncoding: TextEncoding
   readonly logBasicSessionActivity: boolean
 }
-
-/** The documented defaults of {@link ServerConfig} (`sendLowWaterMark` defaults to half the high mark). */
-export const serverConfigDefaults = Object.freeze({
-  name: 'socketlite',
-  ip: '127.0.0.1',
-  listenBacklog: 511,
-  mode: 'tcp',
-  security: 'none',
-  handshakeTimeOut: 10_000,
-  maxConnectionNumber: 10_000,
-  maxConnectionsPerIp: 0,
-  maxRequestLength: 65_536,
-  sendTimeOut: 5_000,
-  sendHighWaterMark: 65_536,
-  closeTimeOut: 5_000,
-  clearIdleSession: true,
-  idleSessionTimeOut: 300,
-  clearIdleSessionInterval: 120,
-  keepAliveTime: 600,
-  noDelay: true,
-  textEncoding: 'utf8',
-  logBasicSessionActivity: true,
-} as const)
 
 /** A bound endpoint, as `server.start()` resolves with and `server.endpoints` lists. */
 export interface ListenerInfo {

@@ -19,6 +19,7 @@ export type SocketErrorCode =
   | 'ERR_REQUEST_TOO_LARGE'
   | 'ERR_TLS_HANDSHAKE'
   | 'ERR_POOL_EXHAUSTED'
+  | 'ERR_CLUSTER_UNAVAILABLE'
   | 'ERR_INTERNAL'
 
 /** Options every socketlite error accepts. */
@@ -192,6 +193,23 @@ export class PoolExhaustedError extends SocketError {
   constructor(message: string, options?: SocketErrorOptions) {
     super('ERR_POOL_EXHAUSTED', message, options)
     this.name = 'PoolExhaustedError'
+  }
+}
+
+/**
+ * The cluster backend (Redis, for `@socketlite/redis-adapter`) cannot be reached: the adapter could not connect at
+ * start, or it is disconnected now. Cluster calls (`publish`, `sendTo` to another node, `countSessions`, `nodes`,
+ * `join`/`leave` putting a subscription in force) fail fast with it instead of waiting; local sessions keep working,
+ * and the adapter re-registers everything by itself once the backend is back. `cause` is the connection error when
+ * there is one. Code `ERR_CLUSTER_UNAVAILABLE`.
+ */
+export class ClusterUnavailableError extends SocketError {
+  /** This class's code(s), so that a union of error classes narrows on `code`. */
+  declare readonly code: 'ERR_CLUSTER_UNAVAILABLE'
+
+  constructor(message = 'The cluster backend is unreachable', options?: SocketErrorOptions) {
+    super('ERR_CLUSTER_UNAVAILABLE', message, options)
+    this.name = 'ClusterUnavailableError'
   }
 }
 

@@ -1,9 +1,10 @@
 /**
  * @packageDocumentation
  * Contracts of socketlite: the interfaces every layer implements or consumes (`SocketSession`, `AppSession`,
- * `AppServer`, `ReceiveFilter`, ...), the constants (`CloseReason`, `ServerState`, `FilterState`), the
- * `SocketError` family with stable codes, the config types with their defaults, and a console log factory.
- * No runtime dependencies and no `node:*` imports.
+ * `AppServer`, `ReceiveFilter`, the cluster adapter contract `ClusterAdapter`, ...), the constants (`CloseReason`,
+ * `ServerState`, `FilterState`), the `SocketError` family with stable codes, the config types (their schema,
+ * defaults and validation live in `@socketlite/app-server`), and a console log factory. No runtime dependencies and
+ * no `node:*` imports.
  *
  * @example
  * ```ts
@@ -16,24 +17,35 @@
  * ```
  */
 export { CloseReason, type CloseReasonName, closeReasonName } from './close-reason.js'
+export type {
+  ClusterAdapter,
+  ClusterCountOptions,
+  ClusterLocalNode,
+  ClusterPublishOptions,
+  ClusterStats,
+  NodeInfo,
+} from './cluster.js'
 export {
   type CertificateConfig,
   type CertificateOptions,
+  type ListenAddressAlias,
   type ListenerConfig,
   type ListenerInfo,
+  listenAddressAliases,
   type PemCertificateConfig,
   type PfxCertificateConfig,
   type ResolvedListenerConfig,
   type ResolvedServerConfig,
+  resolveListenAddress,
   type SecurityMode,
   type ServerConfig,
   type ServerMode,
-  serverConfigDefaults,
   type TextEncoding,
   type TlsVersion,
 } from './config.js'
 export { type AddressFamily, type EndPoint, formatEndPoint } from './endpoint.js'
 export {
+  ClusterUnavailableError,
   ConfigError,
   type ConfigIssue,
   ConnectError,

@@ -1,5 +1,6 @@
 import { expectTypeOf, test } from 'vitest'
 import {
+  ClusterUnavailableError,
   ConfigError,
   type ConfigIssue,
   ConnectError,
@@ -27,6 +28,7 @@ test('each class carries its literal code, so a union of error classes narrows o
   expectTypeOf(new ConfigError([]).code).toEqualTypeOf<'ERR_INVALID_CONFIG'>()
   expectTypeOf(new ProtocolError('x').code).toEqualTypeOf<'ERR_PROTOCOL' | 'ERR_REQUEST_TOO_LARGE'>()
   expectTypeOf(new ConnectError('x').code).toEqualTypeOf<'ERR_CONNECT_FAILED' | 'ERR_CONNECTION_REFUSED'>()
+  expectTypeOf(new ClusterUnavailableError().code).toEqualTypeOf<'ERR_CLUSTER_UNAVAILABLE'>()
 
   const failure = new SendTimeoutError() as SendTimeoutError | SessionClosedError | ConfigError
   if (failure.code === 'ERR_INVALID_CONFIG') {

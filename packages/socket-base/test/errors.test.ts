@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, test, vi } from 'vitest'
 import {
+  ClusterUnavailableError,
   ConfigError,
   ConnectError,
   DatagramTooLargeError,
@@ -55,6 +56,11 @@ const cases: { name: string; code: SocketErrorCode; make: (options?: { cause?: u
   },
   { name: 'TlsHandshakeError', code: 'ERR_TLS_HANDSHAKE', make: (o) => new TlsHandshakeError('handshake', o) },
   { name: 'PoolExhaustedError', code: 'ERR_POOL_EXHAUSTED', make: (o) => new PoolExhaustedError('empty', o) },
+  {
+    name: 'ClusterUnavailableError',
+    code: 'ERR_CLUSTER_UNAVAILABLE',
+    make: (o) => new ClusterUnavailableError(undefined, o),
+  },
   { name: 'InternalError', code: 'ERR_INTERNAL', make: (o) => new InternalError('bug', o) },
 ]
 

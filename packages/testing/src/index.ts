@@ -1,8 +1,9 @@
 /**
  * @packageDocumentation
  * Test helpers shared by the socketlite packages (private; tests only): ephemeral-port TCP servers and clients,
- * stream and line readers, line-protocol clients, chunk splitters, self-signed certificates, a throwaway `redis-server`, running a built
- * program until it listens, and the `sessionCompliance` suite every socket session runs.
+ * stream and line readers, line-protocol clients, chunk splitters, self-signed certificates, a throwaway `redis-server`
+ * (and Redis Cluster), a fake cluster node for adapter tests, running a built program until it listens, and the
+ * `sessionCompliance` suite every socket session runs.
  *
  * @example
  * ```ts
@@ -26,15 +27,24 @@ export {
   type SelfSignedCertificateOptions,
 } from './certificate.js'
 export { bytesDiff, type RandomChunksOptions, randomChunks, seededRandom, splitAt } from './chunks.js'
+export {
+  type FakeClusterLogLine,
+  FakeClusterNode,
+  type FakeClusterNodeInit,
+  type FakeClusterSession,
+} from './cluster-node.js'
 export { connectLineClient, type LineClient } from './line-client.js'
 export { type LineReader, lineReader } from './line-reader.js'
 export { readBytes, readUntilEnd } from './read.js'
 export {
   ensureRedisServer,
   freePort,
+  type RedisCluster,
+  type RedisClusterOptions,
   type RedisServer,
   type RedisServerOptions,
   redisInstallCommand,
+  startRedisCluster,
   startRedisServer,
 } from './redis-server.js'
 export { type RunMainOptions, type RunningMain, runMain } from './run-main.js'

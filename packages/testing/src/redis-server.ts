@@ -1,8 +1,11 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
+
+const execFileAsync = promisify(execFile)
 
 /** The command that installs `redis-server` on the Debian machines socketlite is tested on. */
 export const redisInstallCommand = 'apt-get install -y redis-server'
@@ -242,5 +245,113 @@ class ThrowawayRedis implements RedisServer {
       this.#removed = true
       rmSync(this.#directory, { recursive: true, force: true })
     }
+  }
+}
+
+/** Options of {@link startRedisCluster}. */
+export interface RedisClusterOptions {
+  /**
+   * How many masters (no replicas); Redis Cluster needs at least 3.
+   * @default 3
+   */
+  masters?: number
+  /**
+   * How long to wait for the whole cluster (servers started, slots assigned, every node reporting
+   * `cluster_state:ok`), in ms.
+   * @default 20000
+   */
+  startTimeout?: number
+}
+
+/** A throwaway Redis Cluster of masters on free loopback ports (see {@link startRedisCluster}). */
+export interface RedisCluster {
+  /** The masters, in port order of creation; each can be killed and restarted like a {@link RedisServer}. */
+  readonly nodes: readonly RedisServer[]
+  /** `[{ host, port }]` of every master: what a cluster client takes as its startup nodes. */
+  readonly startupNodes: readonly { readonly host: '127.0.0.1'; readonly port: number }[]
+  /** Stop every master and remove their directories. Idempotent. */
+  stop(): Promise<void>
+}
+
+/**
+ * A free port `p` on 127.0.0.1 whose cluster bus port `p + 10000` is free as well (Redis Cluster listens on both).
+ */
+async function freeClusterPort(taken: ReadonlySet<number>): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await freePort()
+    if (port > 55_535 || taken.has(port) || taken.has(port + 10_000)) continue
+    if (await canBind(port + 10_000)) return port
+  }
+  throw new Error('No free port pair (p, p + 10000) found for a Redis Cluster node')
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer()
+    server.once('error', () => resolve(false))
+    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve(true)))
+  })
+}
+
+/**
+ * Start a throwaway Redis Cluster on loopback: `masters` `redis-server --cluster-enabled yes` processes on free ports
+ * (no persistence, each in its own temporary directory), joined with
+ * `redis-cli --cluster create ... --cluster-replicas 0 --cluster-yes`; resolves once every node reports
+ * `cluster_state:ok`. Takes a second or two.
+ *
+ * @example
+ * ```ts
+ * const cluster = await startRedisCluster()
+ * afterAll(() => cluster.stop())
+ * const client = new Cluster([...cluster.startupNodes])
+ * ```
+ * @throws Error `redis-server`/`redis-cli` missing, or the cluster not ready within `startTimeout`.
+ */
+export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisCluster> {
+  const masters = options.masters ?? 3
+  const deadline = Date.now() + (options.startTimeout ?? 20_000)
+  const nodes: RedisServer[] = []
+  const stop = async (): Promise<void> => {
+    await Promise.all(nodes.map((node) => node.stop()))
+  }
+  try {
+    const taken = new Set<number>()
+    for (let index = 0; index < masters; index++) {
+      const port = await freeClusterPort(taken)
+      taken.add(port)
+      taken.add(port + 10_000)
+      nodes.push(
+        await startRedisServer({
+          port,
+          args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '3000'],
+        }),
+      )
+    }
+    const addresses = nodes.map((node) => `127.0.0.1:${node.port}`)
+    await execFileAsync(
+      'redis-cli',
+      ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'],
+      {
+        timeout: Math.max(1_000, deadline - Date.now()),
+      },
+    )
+    for (const node of nodes) {
+      for (;;) {
+        const { stdout } = await execFileAsync('redis-cli', ['-p', String(node.port), 'cluster', 'info'], {
+          timeout: 5_000,
+        })
+        if (stdout.includes('cluster_state:ok')) break
+        if (Date.now() > deadline) throw new Error(`Redis Cluster node ${node.port} not ready:\n${stdout}`)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  return {
+    nodes,
+    startupNodes: nodes.map((node) => ({ host: '127.0.0.1' as const, port: node.port })),
+    stop,
   }
 }

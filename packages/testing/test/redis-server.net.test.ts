@@ -1,6 +1,6 @@
 import net from 'node:net'
 import { beforeAll, expect, onTestFinished, test } from 'vitest'
-import { ensureRedisServer, startRedisServer } from '../src/index.js'
+import { ensureRedisServer, startRedisCluster, startRedisServer } from '../src/index.js'
 import { readBytes } from '../src/read.js'
 
 beforeAll(() => ensureRedisServer())
@@ -54,4 +54,37 @@ test('stop() is idempotent and leaves nothing listening', async () => {
   })
   const error = await new Promise<NodeJS.ErrnoException>((resolve) => socket.once('error', resolve))
   expect(error.code).toBe('ECONNREFUSED')
+})
+
+/** Send one inline command and read the reply until `done(text)` is true (bounded by the socket's 2 s timeout). */
+async function commandUntil(port: number, line: string, done: (reply: string) => boolean): Promise<string> {
+  const socket = net.connect({ host: '127.0.0.1', port })
+  onTestFinished(() => {
+    socket.destroy()
+  })
+  socket.setTimeout(2_000, () => socket.destroy(new Error('no reply')))
+  socket.write(`${line}\r\n`)
+  let reply = ''
+  for await (const chunk of socket) {
+    reply += String(chunk)
+    if (done(reply)) break
+  }
+  return reply
+}
+
+test('startRedisCluster: three masters that share all 16384 slots; stop() frees their ports', async () => {
+  const cluster = await startRedisCluster()
+  onTestFinished(() => cluster.stop())
+  expect(cluster.nodes).toHaveLength(3)
+  expect(cluster.startupNodes.map((node) => node.port)).toEqual(cluster.nodes.map((node) => node.port))
+  for (const node of cluster.nodes) {
+    const info = await commandUntil(node.port, 'CLUSTER INFO', (reply) => reply.includes('cluster_stats_messages'))
+    expect(info).toContain('cluster_state:ok')
+    expect(info).toContain('cluster_slots_assigned:16384')
+    expect(info).toContain('cluster_known_nodes:3')
+    expect(info).toContain('cluster_size:3')
+  }
+  await cluster.stop()
+  await cluster.stop()
+  for (const node of cluster.nodes) expect(node.running).toBe(false)
 })

@@ -33,6 +33,7 @@ const quiet: ServerStats = {
   listenerErrors: 0,
   datagramsDropped: 0,
   datagramErrors: 0,
+  sendPool: { chunkSize: 16_384, maxChunks: 2_048, chunks: 4, inUse: 0, overflows: 0 },
 }
 
 function recordingLogger(): Logger & { lines: { level: string; message: string; fields?: object }[] } {

@@ -3,6 +3,8 @@ import { EventEmitter } from 'node:events'
 import net from 'node:net'
 import type tls from 'node:tls'
 import { CommandLineReceiveFilterFactory, type StringRequestInfo } from '@socketlite/protocol'
+import { ChunkPool } from '@socketlite/sending-queue'
+import { connectSocket } from '@socketlite/session-async'
 import { TlsCertificateStore } from '@socketlite/session-tls'
 import {
   type AppServer as AppServerContract,
@@ -29,7 +31,6 @@ import type { ActiveConnectOptions, AppServerEvents, AppServerOptions, AppSessio
 import { AppSession, type SessionInternals, sessionInternals } from './app-session.js'
 import { ConnectionSlots } from './connection-slots.js'
 import { resolveServerConfig } from './resolve-server-config.js'
-import { maxBytesPerCodeUnit } from './send-slab.js'
 import { type RejectionCause, ServerCounters, type ServerStats } from './server-stats.js'
 import type { SessionHost } from './session-host.js'
 import { remoteEndPointOf, TcpIncomingConnection } from './tcp-transport.js'
@@ -42,11 +43,17 @@ type Listener = (...args: unknown[]) => unknown
 /** Errors of one burst of listener errors (e.g. an `EMFILE` storm) closer together than this are logged once. */
 const errorBurstMilliseconds = 1_000
 
+/**
+ * The chunks the sessions of one server coalesce their small replies into (see `@socketlite/sending-queue`): 16 KiB
+ * each, at most 2048 kept (32 MiB) once that many were in use at once; beyond it a session makes a chunk of its own.
+ * A chunk belongs to one session until its bytes are written.
+ */
+const sendChunkSize = 16_384
+const maxSendChunks = 2_048
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
 }
-
-function ignoreError(): void {}
 
 function toError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value))
@@ -113,6 +120,7 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
   readonly #sessions = new Map<string, TSession>()
   readonly #slots: ConnectionSlots
   readonly #counters = new ServerCounters()
+  readonly #sendPool = new ChunkPool({ chunkSize: sendChunkSize, maxChunks: maxSendChunks })
   readonly #host: SessionHost<TRequest>
   readonly #internals = sessionInternals as SessionInternals<TRequest>
   readonly #certificates: TlsCertificateStore | undefined
@@ -164,6 +172,7 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
       config: this.config,
       logger: this.logger,
       counters: this.#counters,
+      sendPool: this.#sendPool,
       certificates: this.#certificates,
       acceptConnection: (connection) => {
         void this.#admit(connection)
@@ -289,7 +298,7 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
 
   /** Counters since the server was made, and the sessions open now. */
   getStats(): ServerStats {
-    return this.#counters.snapshot(this.#sessions.size)
+    return this.#counters.snapshot(this.#sessions.size, this.#sendPool)
   }
 
   /**
@@ -356,7 +365,7 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
         throw new InvalidArgumentError('TLS is not available in udp mode')
       return this.#connectDatagram(host, port)
     }
-    const socket = await connectSocket(host, port, timeout, signal)
+    const socket = await connectSocket({ host, port, timeout, ...(signal === undefined ? {} : { signal }) })
     const remoteEndPoint = remoteEndPointOf(socket)
     if (remoteEndPoint === undefined) {
       socket.destroy()
@@ -364,11 +373,18 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
     }
     let connection: IncomingConnection
     if (tlsOptions === undefined || tlsOptions === false) {
-      connection = new TcpIncomingConnection(socket, remoteEndPoint, this.config)
+      connection = new TcpIncomingConnection(socket, remoteEndPoint, this.config, this.#sendPool)
     } else {
       const clientOptions: tls.ConnectionOptions = tlsOptions === true ? {} : { ...tlsOptions }
       if (clientOptions.servername === undefined && net.isIP(host) === 0) clientOptions.servername = host
-      connection = new TlsOutgoingConnection(socket, remoteEndPoint, this.config, clientOptions, timeout)
+      connection = new TlsOutgoingConnection(
+        socket,
+        remoteEndPoint,
+        this.config,
+        this.#sendPool,
+        clientOptions,
+        timeout,
+      )
     }
     const result = await this.#admit(connection)
     if (typeof result === 'string') {
@@ -525,7 +541,6 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
       logger: this.logger,
       counters: this.#counters,
       encoding: this.config.textEncoding as BufferEncoding,
-      maxBytesPerCodeUnit: maxBytesPerCodeUnit(this.config.textEncoding as BufferEncoding),
       emitConnected(session) {
         const listeners = server.#listenersOf('newSessionConnected')
         if (listeners === undefined) return undefined
@@ -664,43 +679,4 @@ function filterMaker<TRequest, TSession>(
     return (session) => factory.createFilter(session as never)
   }
   throw new InvalidArgumentError('receiveFilterFactory must have createFilter(session) or be a function')
-}
-
-/** Connect a TCP socket, with a timeout and an abort signal. */
-function connectSocket(host: string, port: number, timeout: number, signal: AbortSignal | undefined) {
-  return new Promise<net.Socket>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new ConnectError(`Connecting to ${host}:${port} was aborted`, { cause: signal.reason }))
-      return
-    }
-    const socket = net.connect({ host, port, allowHalfOpen: true })
-    const fail = (error: ConnectError): void => {
-      cleanup()
-      socket.destroy()
-      reject(error)
-    }
-    const onError = (error: Error): void =>
-      fail(new ConnectError(`Cannot connect to ${host}:${port}: ${error.message}`, { cause: error }))
-    const onAbort = (): void =>
-      fail(new ConnectError(`Connecting to ${host}:${port} was aborted`, { cause: signal?.reason }))
-    const timer = setTimeout(
-      () => fail(new ConnectError(`Connecting to ${host}:${port} timed out after ${timeout} ms`)),
-      timeout,
-    )
-    const cleanup = (): void => {
-      clearTimeout(timer)
-      socket.removeListener('error', onError)
-      socket.removeListener('connect', onConnect)
-      signal?.removeEventListener('abort', onAbort)
-    }
-    const onConnect = (): void => {
-      cleanup()
-      // Like accepted sockets: an early reset must not crash the process before the session takes over.
-      socket.on('error', ignoreError)
-      resolve(socket)
-    }
-    socket.once('error', onError)
-    socket.once('connect', onConnect)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
 }

@@ -17,7 +17,6 @@ import {
   type TlsSessionInfo,
 } from '@socketlite/socket-base'
 import type { AppServer } from './app-server.js'
-import { sendSlab } from './send-slab.js'
 import type { SessionHost } from './session-host.js'
 
 /**
@@ -54,7 +53,7 @@ const closing = 3
 /** `sessionClosed` was emitted. */
 const closed = 4
 
-/** Reading is paused because the sending queue is full. */
+/** Reading is paused because the socket session is not writable (its sending queue is full). */
 const pausedForSend = 1
 /**
  * Reading is paused because unparsed bytes pile up behind a slow handler (streams), or because a handler is running
@@ -94,7 +93,7 @@ export let sessionInternals: SessionInternals<any>
 /** Assigned once in AppSession's static block. */
 let socketEvents: {
   data<TRequest>(session: AppSession<TRequest>, data: Buffer): void
-  drain<TRequest>(session: AppSession<TRequest>): void
+  writability<TRequest>(session: AppSession<TRequest>, writable: boolean): void
   end<TRequest>(session: AppSession<TRequest>): void
   closed<TRequest>(session: AppSession<TRequest>, reason: CloseReason): void
 }
@@ -105,8 +104,8 @@ let socketEvents: {
  * (`sessionClass` selects a subclass) and emits its events in strict order: one `newSessionConnected`, the
  * requests in arrival order, one `sessionClosed`.
  *
- * Buffers: `trySend` and `send` copy a `Uint8Array` (or encode a string into a fresh buffer) before they return,
- * so the caller may reuse its buffer at once.
+ * Buffers: `trySend` and `send` copy a `Uint8Array` (or encode a string) straight into the sending queue before
+ * they return, so the caller may reuse its buffer at once.
  *
  * UDP sessions (`mode: 'udp'`) work on datagrams: each datagram is parsed whole (a request never spans datagrams;
  * one that ends inside a request is dropped whole and counted in `getStats().datagramErrors`, and the session lives
@@ -218,7 +217,7 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
 
   /** Bytes queued for sending and not yet handed to the kernel (the sending queue's size). */
   get pendingSendBytes(): number {
-    return this.#socket.pendingBytes + (sendSlab.owner === this ? sendSlab.staged : 0)
+    return this.#socket.pendingBytes
   }
 
   /** Received bytes not yet turned into dispatched requests (unparsed, or a partial frame). */
@@ -290,8 +289,6 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
    * safe. Calling it again resolves the same way and emits nothing twice.
    */
   close(reason: CloseReason = CloseReason.ServerClosing): Promise<void> {
-    // What handlers sent before the call goes out before the end.
-    if (sendSlab.owner === this) this.#flushStaged()
     if (this.#phase < closing) {
       this.#phase = closing
       this.#rejectWaiters()
@@ -333,79 +330,41 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
   }
 
   /**
-   * Queue `data` (copied or encoded): staged in the shared slab while this session dispatches (one buffer per pass),
-   * else in a buffer of its own. False when there is no room (the queue then reports the drain).
+   * Queue a copy of `data` (a string encoded with `textEncoding`), straight into the socket session's coalescing
+   * queue. False when there is no room (the socket session then reports itself unwritable, which pauses reading) or,
+   * for UDP, when it is larger than one datagram.
    */
   #offer(data: Uint8Array | string): boolean {
-    const slab = sendSlab
-    // Datagram sessions never stage: each payload is a datagram of its own.
-    if (slab.owner !== this || this.#maxDatagram > 0) {
-      return this.#enqueue(typeof data === 'string' ? Buffer.from(data, this.#host.encoding) : Buffer.from(data))
-    }
-    let size: number
-    if (typeof data === 'string') {
-      let room = data.length * this.#host.maxBytesPerCodeUnit
-      if (room > slab.maxStagedPayload) room = Buffer.byteLength(data, this.#host.encoding)
-      if (room > slab.maxStagedPayload) return this.#enqueue(Buffer.from(data, this.#host.encoding))
-      if (slab.free < room) this.#renewSlab()
-      size = slab.writeString(data, this.#host.encoding)
-    } else {
-      if (data.byteLength > slab.maxStagedPayload) return this.#enqueue(Buffer.from(data))
-      if (slab.free < data.byteLength) this.#renewSlab()
-      size = slab.writeBytes(data)
-    }
-    const queued = this.#socket.pendingBytes + slab.staged
-    if (queued === 0 || queued + size <= this.#host.config.sendHighWaterMark) {
-      slab.commit(size)
-      this.#host.counters.bytesOut += size
-      return true
-    }
-    // No room: hand over what is staged, then offer this payload to the queue itself so that it sees the refusal
-    // (and reports the drain that resumes reading).
-    this.#flushStaged()
-    if (this.#socket.trySend(slab.tentative(size))) {
-      slab.commitTaken(size)
-      this.#host.counters.bytesOut += size
-      return true
-    }
-    if (this.#phase === open) this.#pause(pausedForSend)
-    return false
-  }
-
-  #renewSlab(): void {
-    this.#flushStaged()
-    sendSlab.renew()
-  }
-
-  /** Hand the bytes staged during this dispatch pass to the sending queue, as one buffer. */
-  #flushStaged(): void {
-    const staged = sendSlab.take()
-    if (staged === undefined) return
     const socket = this.#socket
-    // Always accepted while open (staging keeps to the queue's room rule); a closing transport drops it.
-    if (socket.trySend(staged) && socket.pendingBytes >= this.#host.config.sendHighWaterMark) {
-      this.#pause(pausedForSend)
+    if (typeof data !== 'string') {
+      if (this.#maxDatagram > 0 && !this.#fitsDatagram(data.byteLength)) return false
+      if (!socket.trySendCopy(data)) return false
+      this.#host.counters.bytesOut += data.byteLength
+      return true
     }
+    if (this.#maxDatagram > 0 && !this.#fitsDatagram(Buffer.byteLength(data, this.#host.encoding))) return false
+    const before = socket.pendingBytes
+    if (!socket.trySendCopy(data, this.#host.config.textEncoding)) return false
+    this.#host.counters.bytesOut += socket.pendingBytes - before
+    return true
   }
 
+  /** Queue `payload`, a buffer nobody changes (a waiting `send`'s copy, a broadcast's shared payload). */
   #enqueue(payload: Buffer): boolean {
-    if (this.#maxDatagram > 0 && payload.length > this.#maxDatagram) {
-      this.logger.debug('A payload larger than one datagram was refused', {
-        sessionId: this.sessionId,
-        bytes: payload.length,
-        limit: this.#maxDatagram,
-      })
-      return false
-    }
-    if (sendSlab.owner === this) this.#flushStaged()
-    const socket = this.#socket
-    if (socket.trySend(payload)) {
-      this.#host.counters.bytesOut += payload.length
-      if (socket.pendingBytes >= this.#host.config.sendHighWaterMark) this.#pause(pausedForSend)
-      return true
-    }
-    // The queue refused for lack of room: it will report the drain. Stop reading until then.
-    if (this.#phase === open) this.#pause(pausedForSend)
+    if (this.#maxDatagram > 0 && !this.#fitsDatagram(payload.length)) return false
+    if (!this.#socket.trySend(payload)) return false
+    this.#host.counters.bytesOut += payload.length
+    return true
+  }
+
+  /** UDP: whether a payload of `size` bytes fits one datagram (a refusal is logged at debug level). */
+  #fitsDatagram(size: number): boolean {
+    if (size <= this.#maxDatagram) return true
+    this.logger.debug('A payload larger than one datagram was refused', {
+      sessionId: this.sessionId,
+      bytes: size,
+      limit: this.#maxDatagram,
+    })
     return false
   }
 
@@ -509,7 +468,12 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
     return request
   }
 
-  #onDrain(): void {
+  /** The socket session's writability changed: reading follows it (the one backpressure signal). */
+  #onWritability(writable: boolean): void {
+    if (!writable) {
+      if (this.#phase === open) this.#pause(pausedForSend)
+      return
+    }
     this.#resume(pausedForSend)
     if (this.#waiters !== undefined) this.#flushWaiters()
   }
@@ -534,15 +498,7 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
 
   /** Dispatch parsed requests until one handler goes asynchronous, more bytes are needed, or dispatch stops. */
   #pump(): void {
-    const staging = this.#maxDatagram === 0 && sendSlab.acquire(this)
-    try {
-      this.#dispatch()
-    } finally {
-      if (staging) {
-        this.#flushStaged()
-        sendSlab.release()
-      }
-    }
+    this.#dispatch()
     const pipeline = this.#pipeline as ReceivePipeline<TRequest>
     if (this.#busy) return
     if (
@@ -660,11 +616,7 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
         return session.#lastActive
       },
       trySendShared(session, data) {
-        if (
-          session.#phase !== open ||
-          session.#waiters !== undefined ||
-          !(sendSlab.owner === session ? session.#offer(data) : session.#enqueue(data))
-        ) {
+        if (session.#phase !== open || session.#waiters !== undefined || !session.#enqueue(data)) {
           session.#host.counters.trySendRefused++
           return false
         }
@@ -673,7 +625,7 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
     }
     socketEvents = {
       data: (session, data) => session.#onData(data),
-      drain: (session) => session.#onDrain(),
+      writability: (session, writable) => session.#onWritability(writable),
       end: (session) => session.#onEnd(),
       closed: (session, reason) => session.#onClosed(reason),
     }
@@ -692,8 +644,8 @@ class SocketEvents<TRequest> implements SocketSessionHandler {
     socketEvents.data(this.#session, data)
   }
 
-  onDrain(): void {
-    socketEvents.drain(this.#session)
+  onWritabilityChanged(writable: boolean): void {
+    socketEvents.writability(this.#session, writable)
   }
 
   onEnd(): void {

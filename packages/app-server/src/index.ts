@@ -122,6 +122,6 @@ export type {
 export { AppSession, type AppSessionInit } from './app-session.js'
 export { parseServerConfig } from './resolve-server-config.js'
 export { type ServerConfigDefaults, serverConfigDefaults } from './server-config-schema.js'
-export type { RejectionCause, RejectionStats, ServerStats } from './server-stats.js'
+export type { RejectionCause, RejectionStats, SendPoolStats, ServerStats } from './server-stats.js'
 export type { SessionHost } from './session-host.js'
 export { createTransport, type IncomingConnection, type Transport, type TransportHost } from './transport.js'

@@ -1,3 +1,4 @@
+import type { ChunkPool } from '@socketlite/sending-queue'
 import { type CloseReason, type CloseReasonName, closeReasonName } from '@socketlite/socket-base'
 
 /** Why a connection was refused before it became a session (it produced no session events). */
@@ -59,6 +60,21 @@ export interface ServerStats {
    * no session in session-id mode or before a datagram decided the mode (they make no session). The session lives on.
    */
   readonly datagramErrors: number
+  /**
+   * The bounded pool of chunks the sessions coalesce their small replies into: `chunkSize` bytes each, at most
+   * `maxChunks` kept; `chunks` made and kept now, `inUse` held by sessions now (a session holds chunks only for
+   * replies not yet written), `overflows` chunks a session had to make itself because all were in use.
+   */
+  readonly sendPool: SendPoolStats
+}
+
+/** See {@link ServerStats.sendPool}. */
+export interface SendPoolStats {
+  readonly chunkSize: number
+  readonly maxChunks: number
+  readonly chunks: number
+  readonly inUse: number
+  readonly overflows: number
 }
 
 /** The mutable counters behind {@link ServerStats}; plain number fields so that counting costs nothing. */
@@ -83,7 +99,7 @@ export class ServerCounters {
     this.#closed[reason] = (this.#closed[reason] ?? 0) + 1
   }
 
-  snapshot(sessions: number): ServerStats {
+  snapshot(sessions: number, pool: ChunkPool): ServerStats {
     const rejected: Record<string, number> = { total: 0 }
     for (const cause of rejectionCauses) {
       const count = this.#rejected.get(cause) ?? 0
@@ -107,6 +123,13 @@ export class ServerCounters {
       listenerErrors: this.listenerErrors,
       datagramsDropped: this.datagramsDropped,
       datagramErrors: this.datagramErrors,
+      sendPool: {
+        chunkSize: pool.chunkSize,
+        maxChunks: pool.maxChunks,
+        chunks: pool.size,
+        inUse: pool.inUse,
+        overflows: pool.overflows,
+      },
     }
   }
 }

@@ -12,8 +12,6 @@ export interface SessionHost<TRequest> {
   readonly counters: ServerCounters
   /** `config.textEncoding` as a Buffer encoding. */
   readonly encoding: BufferEncoding
-  /** Upper bound of the bytes one UTF-16 code unit of a string takes in `encoding`. */
-  readonly maxBytesPerCodeUnit: number
   /**
    * Run the `newSessionConnected` listeners; returns what they returned (a promise when one is asynchronous).
    * @throws whatever a listener throws.

@@ -1,5 +1,6 @@
 import type net from 'node:net'
 import { TcpSocketListener } from '@socketlite/listener'
+import type { ChunkPool } from '@socketlite/sending-queue'
 import { AsyncSocketSession } from '@socketlite/session-async'
 import type {
   EndPoint,
@@ -23,11 +24,13 @@ export class TcpIncomingConnection implements IncomingConnection {
   readonly remoteEndPoint: EndPoint
   readonly #socket: net.Socket
   readonly #config: ResolvedServerConfig
+  readonly #sendPool: ChunkPool
 
-  constructor(socket: net.Socket, remoteEndPoint: EndPoint, config: ResolvedServerConfig) {
+  constructor(socket: net.Socket, remoteEndPoint: EndPoint, config: ResolvedServerConfig, sendPool: ChunkPool) {
     this.#socket = socket
     this.remoteEndPoint = remoteEndPoint
     this.#config = config
+    this.#sendPool = sendPool
   }
 
   open(): SocketSession {
@@ -36,6 +39,7 @@ export class TcpIncomingConnection implements IncomingConnection {
       sendHighWaterMark: config.sendHighWaterMark,
       sendLowWaterMark: config.sendLowWaterMark,
       closeTimeOut: config.closeTimeOut,
+      sendPool: this.#sendPool,
       noDelay: config.noDelay,
       keepAliveTime: config.keepAliveTime,
     })
@@ -84,6 +88,7 @@ export class TcpTransport implements Transport {
       socket.destroy()
       return
     }
-    this.#host.acceptConnection(new TcpIncomingConnection(socket, remoteEndPoint, this.#host.config), info)
+    const host = this.#host
+    host.acceptConnection(new TcpIncomingConnection(socket, remoteEndPoint, host.config, host.sendPool), info)
   }
 }

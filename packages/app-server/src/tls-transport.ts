@@ -1,8 +1,14 @@
 import { setMaxListeners } from 'node:events'
 import type net from 'node:net'
-import tls from 'node:tls'
+import type tls from 'node:tls'
 import { TcpSocketListener } from '@socketlite/listener'
-import { type TlsCertificateStore, TlsSocketSession, type TlsSocketSessionInit } from '@socketlite/session-tls'
+import type { ChunkPool } from '@socketlite/sending-queue'
+import {
+  secureClientSocket,
+  type TlsCertificateStore,
+  TlsSocketSession,
+  type TlsSocketSessionInit,
+} from '@socketlite/session-tls'
 import {
   type EndPoint,
   InternalError,
@@ -10,19 +16,17 @@ import {
   type ResolvedListenerConfig,
   type ResolvedServerConfig,
   type SocketSession,
-  TlsHandshakeError,
 } from '@socketlite/socket-base'
 import { remoteEndPointOf } from './tcp-transport.js'
 import type { IncomingConnection, Transport, TransportHost } from './transport.js'
 
-function ignoreError(): void {}
-
 /** The session options of a TLS session, from the server config. */
-function sessionInit(config: ResolvedServerConfig): TlsSocketSessionInit {
+function sessionInit(config: ResolvedServerConfig, sendPool: ChunkPool): TlsSocketSessionInit {
   return {
     sendHighWaterMark: config.sendHighWaterMark,
     sendLowWaterMark: config.sendLowWaterMark,
     closeTimeOut: config.closeTimeOut,
+    sendPool,
     noDelay: config.noDelay,
     keepAliveTime: config.keepAliveTime,
   }
@@ -37,6 +41,7 @@ export class TlsIncomingConnection implements IncomingConnection {
   readonly remoteEndPoint: EndPoint
   readonly #socket: net.Socket
   readonly #config: ResolvedServerConfig
+  readonly #sendPool: ChunkPool
   readonly #certificates: TlsCertificateStore
   readonly #signal: AbortSignal
 
@@ -44,12 +49,14 @@ export class TlsIncomingConnection implements IncomingConnection {
     socket: net.Socket,
     remoteEndPoint: EndPoint,
     config: ResolvedServerConfig,
+    sendPool: ChunkPool,
     certificates: TlsCertificateStore,
     signal: AbortSignal,
   ) {
     this.#socket = socket
     this.remoteEndPoint = remoteEndPoint
     this.#config = config
+    this.#sendPool = sendPool
     this.#certificates = certificates
     this.#signal = signal
   }
@@ -57,7 +64,7 @@ export class TlsIncomingConnection implements IncomingConnection {
   /** @throws {TlsHandshakeError} the handshake failed, timed out or was aborted (the server stops). */
   open(): Promise<SocketSession> {
     return TlsSocketSession.accept(this.#socket, {
-      ...sessionInit(this.#config),
+      ...sessionInit(this.#config, this.#sendPool),
       // Read now: after `reloadCertificate()`, new handshakes use the new certificate.
       secureContext: this.#certificates.secureContext,
       requestCert: this.#certificates.clientCertificateRequired,
@@ -80,6 +87,7 @@ export class TlsOutgoingConnection implements IncomingConnection {
   readonly remoteEndPoint: EndPoint
   readonly #socket: net.Socket
   readonly #config: ResolvedServerConfig
+  readonly #sendPool: ChunkPool
   readonly #options: tls.ConnectionOptions
   readonly #timeout: number
   #failure: Error | undefined
@@ -88,12 +96,14 @@ export class TlsOutgoingConnection implements IncomingConnection {
     socket: net.Socket,
     remoteEndPoint: EndPoint,
     config: ResolvedServerConfig,
+    sendPool: ChunkPool,
     options: tls.ConnectionOptions,
     timeout: number,
   ) {
     this.#socket = socket
     this.remoteEndPoint = remoteEndPoint
     this.#config = config
+    this.#sendPool = sendPool
     this.#options = options
     this.#timeout = timeout
   }
@@ -106,8 +116,8 @@ export class TlsOutgoingConnection implements IncomingConnection {
   /** @throws {TlsHandshakeError} the handshake failed (e.g. the server's certificate did not verify) or timed out. */
   async open(): Promise<SocketSession> {
     try {
-      const secured = await clientHandshake(this.#socket, this.#options, this.#timeout)
-      return new TlsSocketSession(secured, sessionInit(this.#config))
+      const secured = await secureClientSocket(this.#socket, { ...this.#options, handshakeTimeOut: this.#timeout })
+      return new TlsSocketSession(secured, sessionInit(this.#config, this.#sendPool))
     } catch (error) {
       this.#failure = error as Error
       throw error
@@ -117,48 +127,6 @@ export class TlsOutgoingConnection implements IncomingConnection {
   refuse(): void {
     this.#socket.destroy()
   }
-}
-
-/** Run the client side of a TLS handshake over a connected socket; destroys it on failure. */
-function clientHandshake(socket: net.Socket, options: tls.ConnectionOptions, timeout: number): Promise<tls.TLSSocket> {
-  return new Promise<tls.TLSSocket>((resolve, reject) => {
-    let secured: tls.TLSSocket
-    try {
-      secured = tls.connect({ ...options, socket })
-    } catch (error) {
-      socket.destroy()
-      reject(new TlsHandshakeError('Cannot start the TLS handshake', { cause: error }))
-      return
-    }
-    const fail = (error: TlsHandshakeError): void => {
-      cleanup()
-      secured.on('error', ignoreError)
-      secured.destroy()
-      socket.destroy()
-      reject(error)
-    }
-    const onError = (error: Error): void =>
-      fail(new TlsHandshakeError(`The TLS handshake failed: ${error.message}`, { cause: error }))
-    const onClose = (): void => fail(new TlsHandshakeError('The connection closed during the TLS handshake'))
-    const timer = setTimeout(
-      () => fail(new TlsHandshakeError(`The TLS handshake did not complete within ${timeout} ms`)),
-      timeout,
-    )
-    const onSecure = (): void => {
-      cleanup()
-      secured.on('error', ignoreError)
-      resolve(secured)
-    }
-    const cleanup = (): void => {
-      clearTimeout(timer)
-      secured.removeListener('secureConnect', onSecure)
-      secured.removeListener('error', onError)
-      secured.removeListener('close', onClose)
-    }
-    secured.once('secureConnect', onSecure)
-    secured.on('error', onError)
-    secured.once('close', onClose)
-  })
 }
 
 /** Aborts the handshakes in progress when the transport stops; every handshake listens to its signal. */
@@ -214,8 +182,16 @@ export class TlsTransport implements Transport {
       socket.destroy()
       return
     }
-    this.#host.acceptConnection(
-      new TlsIncomingConnection(socket, remoteEndPoint, this.#host.config, this.#certificates, this.#handshakes.signal),
+    const host = this.#host
+    host.acceptConnection(
+      new TlsIncomingConnection(
+        socket,
+        remoteEndPoint,
+        host.config,
+        host.sendPool,
+        this.#certificates,
+        this.#handshakes.signal,
+      ),
       info,
     )
   }

@@ -1,3 +1,4 @@
+import type { ChunkPool } from '@socketlite/sending-queue'
 import type { TlsCertificateStore } from '@socketlite/session-tls'
 import type {
   EndPoint,
@@ -42,6 +43,8 @@ export interface TransportHost {
   listenerError(error: Error, listener: ListenerInfo | undefined): void
   /** The server's counters (UDP transports count the datagrams they drop). */
   readonly counters: ServerCounters
+  /** The chunks every session of the server coalesces its replies into. */
+  readonly sendPool: ChunkPool
   /** The server certificate, when a listener is TLS. */
   readonly certificates: TlsCertificateStore | undefined
   /**

@@ -145,7 +145,7 @@ describe('write combining', () => {
     expect(server.getStats().bytesOut).toBe(expected.length * 7)
   })
 
-  test('staged replies keep their order with broadcasts, sends and a close from the same handler', async () => {
+  test('coalesced replies keep their order with broadcasts, sends and a close from the same handler', async () => {
     const { server, port } = await startServer({}, (server) => {
       server.on('newRequestReceived', async (session, request) => {
         session.trySend(`A${request.key}\r\n`)
@@ -165,7 +165,7 @@ describe('write combining', () => {
     expect(all.toString()).toBe('A1\r\nB1\r\nC1\r\nA2\r\nB2\r\nC2\r\nD2\r\n')
   })
 
-  test('a large reply inside a pass is not staged but keeps its place', async () => {
+  test('a large reply between small ones keeps its place', async () => {
     const { port } = await startServer({ config: { sendHighWaterMark: 1 << 20 } }, (server) => {
       server.on('newRequestReceived', (session, request) => {
         session.trySend('<')
@@ -182,7 +182,7 @@ describe('write combining', () => {
   })
 
   test.each(['utf8', 'utf-8', 'latin1', 'ascii', 'utf16le'] as const)(
-    'staged strings are encoded with textEncoding %s',
+    'strings are encoded with textEncoding %s, straight into the queue',
     async (textEncoding) => {
       const replies = ['café ', 'naïve ', '', 'plain']
       const { server, port } = await startServer({ config: { textEncoding } }, (server) => {

@@ -138,6 +138,8 @@ describe('getStats', () => {
       listenerErrors: 0,
       datagramsDropped: 0,
       datagramErrors: 0,
+      // The reply was coalesced into a pooled chunk, given back once written.
+      sendPool: { chunkSize: 16_384, maxChunks: 2_048, chunks: 1, inUse: 0, overflows: 0 },
     })
   })
 })

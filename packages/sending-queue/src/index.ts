@@ -1,17 +1,22 @@
 /**
  * @packageDocumentation
- * Per-session outbound queue bounded in bytes, with high/low water marks and batch hand-off for one gather write
- * (`SendingQueue`), and a grow-on-demand object pool (`SmartPool`). Zero copies: buffers are queued by reference.
+ * The per-session outbound queue of socketlite (`SendingQueue`): bounded in bytes, with high/low water marks, batch
+ * hand-off for one gather write, and write coalescing: small payloads are appended back to back into fixed-size
+ * chunks taken from a bounded, shared `ChunkPool` (and given back once written); large payloads handed over are
+ * queued by reference, without a copy. Also `SmartPool`, a bounded object pool (the chunk pool is one).
  *
  * @example
  * ```ts
- * import { SendingQueue } from '@socketlite/sending-queue'
+ * import { ChunkPool, SendingQueue } from '@socketlite/sending-queue'
  *
- * const queue = new SendingQueue({ highWaterMark: 65_536, onDrain: () => console.log('room again') })
- * queue.enqueue(new TextEncoder().encode('hello\r\n')) // true: queued by reference
- * const batch = queue.takeBatch() // every waiting buffer, for one writev
- * queue.complete(7) // all 7 bytes written: released
+ * const pool = new ChunkPool({ chunkSize: 16_384, maxChunks: 1_024 }) // shared by every session
+ * const queue = new SendingQueue({ highWaterMark: 65_536, pool })
+ * queue.enqueueCopy('hello\r\n') // encoded straight into a pooled chunk
+ * queue.enqueueCopy(Buffer.from('world\r\n')) // copied after it
+ * const batch = queue.takeBatch() // one buffer: 'hello\r\nworld\r\n', for one write
+ * queue.complete(14) // all written: the chunk goes back to the pool
  * ```
  */
+export { ChunkPool, type ChunkPoolInit } from './chunk-pool.js'
 export { SendingQueue, type SendingQueueInit } from './sending-queue.js'
 export { SmartPool, type SmartPoolInit } from './smart-pool.js'

@@ -1,51 +1,63 @@
 import { fc, test } from '@fast-check/vitest'
 import { SocketError } from '@socketlite/socket-base'
 import { expect } from 'vitest'
-import { SendingQueue } from '../src/index.js'
+import { ChunkPool, SendingQueue } from '../src/index.js'
 
-// Model-based test: a plain-array model of the queue (buffers as number[] copies, slices for partial writes)
-// is run side by side with the real queue over random command sequences.
+// Model-based test: two queues share one small chunk pool; a plain-array model of each queue (its payloads as
+// number[] copies, slices for partial writes) runs side by side with the real queues over random command sequences.
+// Besides the bytes, the order, the room rule and the writability signal, it checks the chunk rules: a chunk goes
+// back to the pool once nothing of it waits or flies (an idle queue holds none), a chunk is never handed to a queue
+// while another (or the same) queue has it in flight, and bytes in flight are never overwritten until completed.
 
-interface Model {
-  readonly high: number
-  readonly low: number
-  /** Waiting buffers (contents), in order. */
+type Mode = 'owned' | 'copy' | 'latin1' | 'utf8' | 'utf8-wide'
+
+interface QueueModel {
+  /** Waiting payloads (contents), in order; the first may be the unwritten tail of a partial write. */
   waiting: number[][]
   /** The batch in flight, or undefined. */
   batch: number[][] | undefined
   /** clear() dropped the batch in flight; its bytes, to validate its complete(). */
   droppedBytes: number | undefined
   full: boolean
-  drains: number
   /** Every byte the writer reported written, in order. */
   written: number[]
-  /** Every byte accepted by enqueue, in order, and the bytes dropped by clear (to check conservation). */
+  /** Bytes accepted and bytes dropped by clear (to check conservation). */
   accepted: number
   dropped: number
 }
 
-interface Real {
+interface Model {
+  readonly high: number
+  readonly low: number
+  readonly coalesce: boolean
+  readonly queues: [QueueModel, QueueModel]
+}
+
+interface QueueReal {
   readonly queue: SendingQueue
-  drains: number
-  /** Next byte value to write into a payload: every payload carries a running counter, so reordering shows. */
+  /** Next byte value of a payload: every payload carries a running counter, so reordering shows. */
   nextByte: number
-  /** Every byte the writer reported written, in order. */
   written: number[]
-  /** The batch handed out and not yet completed (as the writer sees it). */
+  /** The batch handed out and not yet completed (as the writer sees it), and its bytes when it was handed out. */
   batch: readonly Uint8Array[] | undefined
+  snapshot: number[] | undefined
+}
+
+interface Real {
+  readonly pool: ChunkPool
+  readonly chunkSize: number
+  readonly queues: [QueueReal, QueueReal]
 }
 
 const sum = (buffers: readonly { length: number }[]): number =>
   buffers.reduce((total, buffer) => total + buffer.length, 0)
-const heldBytes = (model: Model): number => sum(model.waiting) + (model.batch === undefined ? 0 : sum(model.batch))
-const heldCount = (model: Model): number => model.waiting.length + (model.batch?.length ?? 0)
+const heldBytes = (queue: QueueModel): number =>
+  sum(queue.waiting) + (queue.batch === undefined || queue.droppedBytes !== undefined ? 0 : sum(queue.batch))
+const flat = (buffers: readonly Uint8Array[]): number[] => buffers.flatMap((buffer) => [...buffer])
 
-function checkDrain(model: Model): void {
-  const held = heldBytes(model)
-  if (model.full && (held < model.low || held === 0)) {
-    model.full = false
-    model.drains += 1
-  }
+function checkWritable(model: Model, queue: QueueModel): void {
+  const held = heldBytes(queue)
+  if (queue.full && (held < model.low || held === 0)) queue.full = false
 }
 
 function expectCode(action: () => unknown, code: string): void {
@@ -59,74 +71,143 @@ function expectCode(action: () => unknown, code: string): void {
   expect((thrown as SocketError).code).toBe(code)
 }
 
+/** The memory (ArrayBuffers) of every batch in flight, per queue (zero-length buffers hold none). */
+function inFlightMemory(real: Real): Set<ArrayBufferLike>[] {
+  return real.queues.map(
+    (queue) => new Set((queue.batch ?? []).filter((buffer) => buffer.byteLength > 0).map((buffer) => buffer.buffer)),
+  )
+}
+
 function checkInvariants(model: Model, real: Real): void {
-  const { queue } = real
-  const held = heldBytes(model)
-  expect(queue.byteLength).toBe(held)
-  expect(queue.length).toBe(heldCount(model))
-  expect(queue.pendingLength).toBe(model.waiting.length)
-  expect(queue.pendingByteLength).toBe(sum(model.waiting))
-  expect(queue.inFlight).toBe(model.batch !== undefined)
-  expect(queue.writable).toBe(!model.full)
-  expect(real.drains).toBe(model.drains)
-  expect(real.written.length).toBe(model.written.length)
-  // Never over the high mark, except one oversize payload accepted into an empty queue (or what is left of it).
-  if (held > model.high) {
-    const nonEmpty = [...model.waiting, ...(model.batch ?? [])].filter((buffer) => buffer.length > 0)
-    expect(nonEmpty.length).toBe(1)
+  let chunksHeld = 0
+  for (const index of [0, 1] as const) {
+    const queue = real.queues[index].queue
+    const state = model.queues[index]
+    const held = heldBytes(state)
+    expect(queue.byteLength).toBe(held)
+    expect(queue.pendingByteLength).toBe(sum(state.waiting))
+    expect(queue.inFlight).toBe(state.batch !== undefined)
+    expect(queue.writable).toBe(!state.full)
+    expect(real.queues[index].written.length).toBe(state.written.length)
+    // Never over the high mark, except one oversize payload accepted into an empty queue (or what is left of it).
+    if (held > model.high) {
+      const nonEmpty = [...state.waiting, ...(state.droppedBytes === undefined ? (state.batch ?? []) : [])].filter(
+        (payload) => payload.length > 0,
+      )
+      expect(nonEmpty.length).toBe(1)
+    }
+    // Conservation: every accepted byte is written, dropped, or still held.
+    expect(state.written.length + state.dropped + held).toBe(state.accepted)
+    // A queue holds a chunk only for bytes in it: an idle queue holds none, and never more chunks than bytes.
+    const flying = state.droppedBytes ?? (state.batch === undefined ? 0 : sum(state.batch))
+    expect(queue.chunkCount).toBeLessThanOrEqual(sum(state.waiting) + flying)
+    if (held === 0 && state.batch === undefined) expect(queue.chunkCount).toBe(0)
+    chunksHeld += queue.chunkCount
   }
-  // Conservation: every accepted byte is written, dropped, or still held.
-  expect(model.written.length + model.dropped + held).toBe(model.accepted)
+  // The pool: bounded, and every chunk in use is held by one of the queues (chunks made on overflow are not pooled).
+  const { pool } = real
+  expect(pool.size).toBeLessThanOrEqual(pool.maxChunks)
+  expect(pool.inUse + pool.available).toBe(pool.size)
+  expect(pool.inUse).toBeLessThanOrEqual(chunksHeld)
+  // Batches in flight of different queues never share memory.
+  const [first, second] = inFlightMemory(real) as [Set<ArrayBufferLike>, Set<ArrayBufferLike>]
+  for (const memory of first) expect(second.has(memory)).toBe(false)
+}
+
+/** The payload of `size` bytes for `mode`, and its bytes as the queue must send them. */
+function makePayload(real: QueueReal, mode: Mode, size: number): { data: Uint8Array | string; bytes: number[] } {
+  const values: number[] = []
+  for (let index = 0; index < size; index += 1) values.push((real.nextByte + index) & 0xff)
+  switch (mode) {
+    case 'owned':
+    case 'copy':
+      return { data: Uint8Array.from(values), bytes: values }
+    case 'latin1': {
+      const text = String.fromCharCode(...values)
+      return { data: text, bytes: [...Buffer.from(text, 'latin1')] }
+    }
+    case 'utf8': {
+      const text = String.fromCharCode(...values.map((value) => value & 0x7f))
+      return { data: text, bytes: [...Buffer.from(text, 'utf8')] }
+    }
+    case 'utf8-wide': {
+      // Two bytes per character: `size` bytes are size/2 characters (odd sizes round down).
+      const text = 'é'.repeat(Math.floor(size / 2))
+      return { data: text, bytes: [...Buffer.from(text, 'utf8')] }
+    }
+  }
 }
 
 class EnqueueCommand implements fc.Command<Model, Real> {
-  constructor(readonly size: number) {}
+  constructor(
+    readonly queueIndex: 0 | 1,
+    readonly mode: Mode,
+    readonly size: number,
+  ) {}
   check(): boolean {
     return true
   }
   run(model: Model, real: Real): void {
-    const data = new Uint8Array(this.size)
-    for (let i = 0; i < data.length; i += 1) data[i] = (real.nextByte + i) & 0xff
-    const held = heldBytes(model)
-    const fits = held === 0 || held + this.size <= model.high
-    expect(real.queue.hasRoomFor(this.size)).toBe(fits)
-    const accepted = real.queue.enqueue(data)
+    const queueReal = real.queues[this.queueIndex]
+    const state = model.queues[this.queueIndex]
+    const { data, bytes } = makePayload(queueReal, this.mode, this.size)
+    const held = heldBytes(state)
+    const fits = held === 0 || held + bytes.length <= model.high
+    expect(queueReal.queue.hasRoomFor(bytes.length)).toBe(fits)
+    const accepted =
+      this.mode === 'owned'
+        ? queueReal.queue.enqueue(data as Uint8Array)
+        : this.mode === 'copy'
+          ? queueReal.queue.enqueueCopy(data as Uint8Array)
+          : queueReal.queue.enqueueCopy(data as string, this.mode === 'latin1' ? 'latin1' : 'utf8')
     expect(accepted).toBe(fits)
+    // A copy is the queue's own: the caller may change its buffer at once.
+    if (this.mode === 'copy') (data as Uint8Array).fill(0xee)
     if (fits) {
-      real.nextByte = (real.nextByte + this.size) & 0xff
-      model.waiting.push([...data])
-      model.accepted += this.size
-      if (held + this.size >= model.high) model.full = true
+      queueReal.nextByte = (queueReal.nextByte + bytes.length) & 0xff
+      state.waiting.push(bytes)
+      state.accepted += bytes.length
+      if (held + bytes.length >= model.high) state.full = true
     } else {
-      model.full = true
+      state.full = true
     }
     checkInvariants(model, real)
   }
   toString(): string {
-    return `enqueue(${this.size})`
+    return `q${this.queueIndex}.enqueue(${this.mode}, ${this.size})`
   }
 }
 
 class TakeBatchCommand implements fc.Command<Model, Real> {
+  constructor(readonly queueIndex: 0 | 1) {}
   check(): boolean {
     return true
   }
   run(model: Model, real: Real): void {
-    if (model.batch !== undefined) {
-      expectCode(() => real.queue.takeBatch(), 'ERR_INVALID_ARGUMENT')
+    const queueReal = real.queues[this.queueIndex]
+    const state = model.queues[this.queueIndex]
+    if (state.batch !== undefined) {
+      expectCode(() => queueReal.queue.takeBatch(), 'ERR_INVALID_ARGUMENT')
     } else {
-      const batch = real.queue.takeBatch()
-      expect(batch.map((buffer) => [...buffer])).toEqual(model.waiting)
-      if (model.waiting.length > 0) {
-        model.batch = model.waiting
-        model.waiting = []
-        real.batch = batch
+      const batch = queueReal.queue.takeBatch()
+      expect(flat(batch)).toEqual(state.waiting.flat())
+      // Without coalescing every payload is a buffer of its own (a datagram); with it, each buffer holds bytes.
+      if (!model.coalesce) expect(batch.map((buffer) => [...buffer])).toEqual(state.waiting)
+      else expect(batch.every((buffer) => buffer.byteLength > 0)).toBe(true)
+      if (batch.length > 0) {
+        state.batch = state.waiting
+        state.waiting = []
+        queueReal.batch = batch
+        queueReal.snapshot = flat(batch)
+      } else {
+        // Only empty payloads waited (coalescing drops them): nothing to send.
+        state.waiting = []
       }
     }
     checkInvariants(model, real)
   }
   toString(): string {
-    return 'takeBatch()'
+    return `q${this.queueIndex}.takeBatch()`
   }
 }
 
@@ -138,8 +219,8 @@ type CompleteKind =
   | { kind: 'boundary'; index: number }
   | { kind: 'overshoot' }
 
-/** The byte count a complete() of this kind reports for a batch of `total` bytes made of `buffers`. */
-function writtenFor(how: CompleteKind, total: number, buffers: readonly number[][]): number {
+/** The byte count a complete() of this kind reports for a batch of `total` bytes made of `payloads`. */
+function writtenFor(how: CompleteKind, total: number, payloads: readonly number[][]): number {
   switch (how.kind) {
     case 'whole':
       return total
@@ -151,48 +232,56 @@ function writtenFor(how: CompleteKind, total: number, buffers: readonly number[]
     case 'at':
       return how.offset % (total + 1)
     case 'boundary':
-      // the end of one buffer of the batch: exactly on a buffer boundary
-      return buffers.length === 0 ? 0 : sum(buffers.slice(0, (how.index % buffers.length) + 1))
+      // the end of one payload of the batch: exactly on a payload boundary
+      return payloads.length === 0 ? 0 : sum(payloads.slice(0, (how.index % payloads.length) + 1))
   }
 }
 
 class CompleteCommand implements fc.Command<Model, Real> {
-  constructor(readonly how: CompleteKind) {}
+  constructor(
+    readonly queueIndex: 0 | 1,
+    readonly how: CompleteKind,
+  ) {}
   check(): boolean {
     return true
   }
   run(model: Model, real: Real): void {
-    const batch = model.batch
+    const queueReal = real.queues[this.queueIndex]
+    const state = model.queues[this.queueIndex]
+    const batch = state.batch
     if (batch === undefined) {
-      expectCode(() => real.queue.complete(0), 'ERR_INVALID_ARGUMENT')
+      expectCode(() => queueReal.queue.complete(0), 'ERR_INVALID_ARGUMENT')
       checkInvariants(model, real)
       return
     }
-    const total = model.droppedBytes ?? sum(batch)
+    // Bytes in flight are never overwritten (by this queue appending, or another queue reusing a chunk).
+    expect(flat(queueReal.batch ?? [])).toEqual(queueReal.snapshot)
+    const total = state.droppedBytes ?? sum(batch)
     if (this.how.kind === 'overshoot') {
-      expectCode(() => real.queue.complete(total + 1), 'ERR_INVALID_ARGUMENT')
-      expectCode(() => real.queue.complete(-1), 'ERR_INVALID_ARGUMENT')
-      expectCode(() => real.queue.complete(0.5), 'ERR_INVALID_ARGUMENT')
+      expectCode(() => queueReal.queue.complete(total + 1), 'ERR_INVALID_ARGUMENT')
+      expectCode(() => queueReal.queue.complete(-1), 'ERR_INVALID_ARGUMENT')
+      expectCode(() => queueReal.queue.complete(0.5), 'ERR_INVALID_ARGUMENT')
       checkInvariants(model, real)
       return
     }
     const written = Math.min(total, writtenFor(this.how, total, batch))
-    // The writer "writes" the first `written` bytes of the batch it holds (it may read it until complete()).
-    if (model.droppedBytes === undefined) {
-      const flat = (real.batch ?? []).flatMap((buffer) => [...buffer]).slice(0, written)
+    if (state.droppedBytes === undefined) {
+      // The writer "writes" the first `written` bytes of the batch it holds.
+      const sent = (queueReal.snapshot ?? []).slice(0, written)
       const expected = batch.flat().slice(0, written)
-      expect(flat).toEqual(expected)
-      real.written.push(...flat)
-      model.written.push(...expected)
+      expect(sent).toEqual(expected)
+      queueReal.written.push(...sent)
+      state.written.push(...expected)
     }
-    real.queue.complete(written)
-    real.batch = undefined
-    model.batch = undefined
-    if (model.droppedBytes !== undefined) {
-      model.droppedBytes = undefined
+    queueReal.queue.complete(written)
+    queueReal.batch = undefined
+    queueReal.snapshot = undefined
+    state.batch = undefined
+    if (state.droppedBytes !== undefined) {
+      state.droppedBytes = undefined
     } else {
-      // Release every buffer fully written (a zero-length one counts as written once the bytes before it are);
-      // the rest, the partial one sliced, goes back in front of the waiting buffers.
+      // Release every payload fully written (a zero-length one counts as written once the bytes before it are);
+      // the rest, the partial one sliced, goes back in front of the waiting payloads.
       let index = 0
       let skipped = 0
       while (index < batch.length && skipped + (batch[index] as number[]).length <= written) {
@@ -201,51 +290,60 @@ class CompleteCommand implements fc.Command<Model, Real> {
       }
       const rest = batch.slice(index)
       if (rest.length > 0) rest[0] = (rest[0] as number[]).slice(written - skipped)
-      model.waiting = [...rest, ...model.waiting]
-      if (written > 0) checkDrain(model)
+      state.waiting = [...rest, ...state.waiting]
+      if (written > 0) checkWritable(model, state)
     }
     checkInvariants(model, real)
   }
   toString(): string {
-    return `complete(${JSON.stringify(this.how)})`
+    return `q${this.queueIndex}.complete(${JSON.stringify(this.how)})`
   }
 }
 
 class ClearCommand implements fc.Command<Model, Real> {
+  constructor(readonly queueIndex: 0 | 1) {}
   check(): boolean {
     return true
   }
   run(model: Model, real: Real): void {
-    const held = heldBytes(model)
-    expect(real.queue.clear()).toBe(held)
-    model.dropped += held
-    model.waiting = []
-    if (model.batch !== undefined && model.droppedBytes === undefined) {
-      model.droppedBytes = sum(model.batch)
-      model.batch = []
-    }
-    if (held > 0) checkDrain(model)
+    const state = model.queues[this.queueIndex]
+    const held = heldBytes(state)
+    expect(real.queues[this.queueIndex].queue.clear()).toBe(held)
+    state.dropped += held
+    state.waiting = []
+    if (state.batch !== undefined && state.droppedBytes === undefined) state.droppedBytes = sum(state.batch)
+    if (held > 0) checkWritable(model, state)
     checkInvariants(model, real)
   }
   toString(): string {
-    return 'clear()'
+    return `q${this.queueIndex}.clear()`
   }
 }
 
-const marks = fc
-  .integer({ min: 1, max: 64 })
-  .chain((high) =>
-    fc.record({ high: fc.constant(high), low: fc.option(fc.integer({ min: 0, max: high }), { nil: undefined }) }),
-  )
+const settings = fc.record({
+  high: fc.integer({ min: 1, max: 64 }),
+  lowFraction: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
+  chunkSize: fc.integer({ min: 1, max: 24 }),
+  maxChunks: fc.integer({ min: 1, max: 4 }),
+  coalesce: fc.boolean(),
+})
+
+const modes: Mode[] = ['owned', 'copy', 'latin1', 'utf8', 'utf8-wide']
 
 // Weighted by repetition (fc.commands picks among its arbitraries uniformly): small enqueues and takeBatch come
-// often so batches hold several buffers and buffers are enqueued while a batch is in flight; clear is rare.
+// often so batches hold several payloads and payloads are enqueued while a batch is in flight; clear is rare.
 const commandsFor = (high: number) => {
+  const queueIndex = fc.constantFrom<0 | 1>(0, 1)
+  const mode = fc.constantFrom(...modes)
   const smallEnqueue = fc
-    .integer({ min: 0, max: Math.max(1, Math.floor(high / 4)) })
-    .map((size) => new EnqueueCommand(size))
-  const anyEnqueue = fc.integer({ min: 0, max: 3 * high }).map((size) => new EnqueueCommand(size))
-  const takeBatch = fc.constant(new TakeBatchCommand())
+    .tuple(queueIndex, mode, fc.integer({ min: 0, max: Math.max(1, Math.floor(high / 4)) }))
+    .map(([index, kind, size]) => new EnqueueCommand(index, kind, size))
+  const anyEnqueue = fc
+    .tuple(queueIndex, mode, fc.integer({ min: 0, max: 3 * high }))
+    .map(([index, kind, size]) => new EnqueueCommand(index, kind, size))
+  const takeBatch = queueIndex.map((index) => new TakeBatchCommand(index))
+  const complete = (how: fc.Arbitrary<CompleteKind>) =>
+    fc.tuple(queueIndex, how).map(([index, kind]) => new CompleteCommand(index, kind))
   return fc.commands(
     [
       smallEnqueue,
@@ -255,76 +353,113 @@ const commandsFor = (high: number) => {
       anyEnqueue,
       takeBatch,
       takeBatch,
-      fc.constant(new CompleteCommand({ kind: 'whole' })),
-      fc.constant(new CompleteCommand({ kind: 'zero' })),
-      fc.double({ min: 0, max: 1, noNaN: true }).map((fraction) => new CompleteCommand({ kind: 'partial', fraction })),
-      fc.nat().map((offset) => new CompleteCommand({ kind: 'at', offset })),
-      fc.nat().map((index) => new CompleteCommand({ kind: 'boundary', index })),
-      fc.nat().map((index) => new CompleteCommand({ kind: 'boundary', index })),
-      fc.constant(new CompleteCommand({ kind: 'overshoot' })),
-      fc.constant(new ClearCommand()),
+      complete(fc.constant({ kind: 'whole' })),
+      complete(fc.constant({ kind: 'whole' })),
+      complete(fc.constant({ kind: 'zero' })),
+      complete(fc.double({ min: 0, max: 1, noNaN: true }).map((fraction) => ({ kind: 'partial', fraction }))),
+      complete(fc.nat().map((offset) => ({ kind: 'at', offset }))),
+      complete(fc.nat().map((index) => ({ kind: 'boundary', index }))),
+      complete(fc.constant({ kind: 'overshoot' })),
+      queueIndex.map((index) => new ClearCommand(index)),
     ],
-    { maxCommands: 100, size: 'medium' },
+    { maxCommands: 120, size: 'medium' },
   )
 }
 
-test.prop([marks.chain((m) => fc.tuple(fc.constant(m), commandsFor(m.high)))], { numRuns: 200 })(
-  'matches the plain-array model: order, bytes, room rule, refusal, drain count',
-  ([{ high, low }, commands]) => {
-    const real: Real = {
-      queue: undefined as unknown as SendingQueue,
-      drains: 0,
+/** A pool that checks, at every hand-out, that the chunk is in no batch in flight. */
+class CheckedPool extends ChunkPool {
+  inFlight: () => Set<ArrayBufferLike>[] = () => []
+  override take(owner: object) {
+    const chunk = super.take(owner)
+    if (chunk !== undefined) for (const memory of this.inFlight()) expect(memory.has(chunk.buffer.buffer)).toBe(false)
+    return chunk
+  }
+}
+
+function newQueueModel(): QueueModel {
+  return { waiting: [], batch: undefined, droppedBytes: undefined, full: false, written: [], accepted: 0, dropped: 0 }
+}
+
+test.prop([settings.chain((s) => fc.tuple(fc.constant(s), commandsFor(s.high)))], { numRuns: 250 })(
+  'two queues on one pool match the plain-array model: bytes, order, room rule, writability, chunk ownership',
+  ([{ high, lowFraction, chunkSize, maxChunks, coalesce }, commands]) => {
+    const low = lowFraction === undefined ? undefined : Math.floor(lowFraction * high)
+    const pool = new CheckedPool({ chunkSize, maxChunks })
+    const makeQueue = (): QueueReal => ({
+      queue: new SendingQueue({
+        highWaterMark: high,
+        ...(low === undefined ? {} : { lowWaterMark: low }),
+        pool,
+        coalesce,
+      }),
       nextByte: 0,
       written: [],
       batch: undefined,
-    }
-    const queue = new SendingQueue({
-      highWaterMark: high,
-      ...(low === undefined ? {} : { lowWaterMark: low }),
-      onDrain: () => {
-        real.drains += 1
-      },
+      snapshot: undefined,
     })
-    ;(real as { queue: SendingQueue }).queue = queue
+    const real: Real = { pool, chunkSize, queues: [makeQueue(), makeQueue()] }
+    pool.inFlight = () => inFlightMemory(real)
     const model: Model = {
       high,
       low: low ?? Math.floor(high / 2),
-      waiting: [],
-      batch: undefined,
-      droppedBytes: undefined,
-      full: false,
-      drains: 0,
-      written: [],
-      accepted: 0,
-      dropped: 0,
+      coalesce,
+      queues: [newQueueModel(), newQueueModel()],
     }
-    expect(queue.lowWaterMark).toBe(model.low)
+    expect(real.queues[0].queue.lowWaterMark).toBe(model.low)
     fc.modelRun(() => ({ model, real }), commands)
+    // Finish every flight and drop the rest: every pooled chunk is back.
+    for (const queueReal of real.queues) {
+      if (queueReal.queue.inFlight) queueReal.queue.complete(0)
+      queueReal.queue.clear()
+      expect(queueReal.queue.chunkCount).toBe(0)
+    }
+    expect(pool.inUse).toBe(0)
   },
+  60_000,
 )
 
 test.prop([
-  fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 40 }),
+  fc.array(fc.tuple(fc.constantFrom(...modes), fc.integer({ min: 0, max: 300 })), { maxLength: 40 }),
   fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 40 }),
-])('a writer with any partial writes delivers exactly the bytes enqueued, in order', (sizes, writeSizes) => {
-  const queue = new SendingQueue({ highWaterMark: 1 << 20 })
-  const expected: number[] = []
-  let counter = 0
-  for (const size of sizes) {
-    const data = new Uint8Array(size).map(() => counter++ & 0xff)
-    expect(queue.enqueue(data)).toBe(true)
-    expected.push(...data)
-  }
-  const delivered: number[] = []
-  // Each round writes at most the next write size (cycling); bounded because every round with bytes writes >= 1.
-  for (let round = 0; queue.byteLength > 0 && round < 100_000; round += 1) {
-    const batch = queue.takeBatch()
-    const limit = Math.max(1, writeSizes[round % writeSizes.length] as number)
-    const flat = batch.flatMap((buffer) => [...buffer])
-    const written = Math.min(limit, flat.length)
-    delivered.push(...flat.slice(0, written))
-    queue.complete(written)
-  }
-  expect(delivered).toEqual(expected)
-  expect(queue.byteLength).toBe(0)
-})
+  fc.integer({ min: 1, max: 64 }),
+])(
+  'a writer with any partial writes delivers exactly the bytes enqueued, in order',
+  (payloads, writeSizes, chunkSize) => {
+    const pool = new ChunkPool({ chunkSize, maxChunks: 2 })
+    const queueReal: QueueReal = {
+      queue: new SendingQueue({ highWaterMark: 1 << 20, pool }),
+      nextByte: 0,
+      written: [],
+      batch: undefined,
+      snapshot: undefined,
+    }
+    const queue = queueReal.queue
+    const expected: number[] = []
+    for (const [mode, size] of payloads) {
+      const { data, bytes } = makePayload(queueReal, mode, size)
+      queueReal.nextByte = (queueReal.nextByte + bytes.length) & 0xff
+      const accepted =
+        mode === 'owned'
+          ? queue.enqueue(data as Uint8Array)
+          : mode === 'copy'
+            ? queue.enqueueCopy(data as Uint8Array)
+            : queue.enqueueCopy(data as string, mode === 'latin1' ? 'latin1' : 'utf8')
+      expect(accepted).toBe(true)
+      expected.push(...bytes)
+    }
+    const delivered: number[] = []
+    // Each round writes at most the next write size (cycling); bounded because every round with bytes writes >= 1.
+    for (let round = 0; queue.byteLength > 0 && round < 100_000; round += 1) {
+      const batch = queue.takeBatch()
+      const limit = Math.max(1, writeSizes[round % writeSizes.length] as number)
+      const bytes = flat(batch)
+      const written = Math.min(limit, bytes.length)
+      delivered.push(...bytes.slice(0, written))
+      queue.complete(written)
+    }
+    expect(delivered).toEqual(expected)
+    expect(queue.byteLength).toBe(0)
+    expect(queue.chunkCount).toBe(0)
+    expect(pool.inUse).toBe(0)
+  },
+)

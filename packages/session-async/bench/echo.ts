@@ -11,6 +11,7 @@
 import net from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { Worker } from 'node:worker_threads'
+import { ChunkPool } from '@socketlite/sending-queue'
 import { CloseReason } from '@socketlite/socket-base'
 import { AsyncSocketSession } from '../src/index.js'
 
@@ -52,15 +53,18 @@ const burstPieces = 16
 const burstPieceSize = 16
 const burstReply = Buffer.alloc(burstPieceSize, 0x62)
 
+/** One chunk pool for every session of the server, as an app server has. */
+const pool = new ChunkPool()
+
 function sessionOf(socket: net.Socket, onData: (session: AsyncSocketSession, data: Buffer) => void): void {
   const session = new AsyncSocketSession(socket, {
     sendHighWaterMark: 1_048_576,
     sendLowWaterMark: 524_288,
     closeTimeOut: 1_000,
+    sendPool: pool,
   })
   session.start({
     onData: (data) => onData(session, data),
-    onDrain: () => {},
     onClosed: () => {},
   })
   socket.once('end', () => void session.close(CloseReason.ClientClosing))

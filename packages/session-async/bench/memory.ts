@@ -40,7 +40,7 @@ async function child(side: Side): Promise<number> {
   // BENCH_MODULE overrides it (to compare another build).
   const modulePath = process.env.BENCH_MODULE ?? new URL('../dist/index.js', import.meta.url).href
   const { AsyncSocketSession } = (await import(modulePath)) as typeof import('../src/index.js')
-  const handler: SocketSessionHandler = { onData() {}, onDrain() {}, onClosed() {} }
+  const handler: SocketSessionHandler = { onData() {}, onClosed() {} }
   const ignore = () => {}
   const init = { sendHighWaterMark: 65_536, sendLowWaterMark: 32_768, closeTimeOut: 5_000 }
   const held: unknown[] = []

@@ -1,5 +1,6 @@
 import net from 'node:net'
 import { type AddressFamily, type EndPoint, InvalidArgumentError } from '@socketlite/socket-base'
+import { type ConnectSocketOptions, connectSocket } from './connect.js'
 import { SocketSession, type SocketSessionInit } from './socket-session.js'
 
 /** Options of {@link AsyncSocketSession}. */
@@ -15,6 +16,9 @@ export interface AsyncSocketSessionInit extends SocketSessionInit {
    */
   keepAliveTime?: number
 }
+
+/** Options of {@link AsyncSocketSession.connect}: where to connect (see `connectSocket`) and the session's options. */
+export interface AsyncSocketConnectInit extends AsyncSocketSessionInit, ConnectSocketOptions {}
 
 /** The session that owns a socket, read by the socket listeners every session shares. */
 const owner: unique symbol = Symbol('AsyncSocketSession')
@@ -49,12 +53,15 @@ function endPoint(address: string | undefined, port: number | undefined, family:
  *   `ClientClosing` (what was queued before still goes out), an error with `SocketError`.
  * - A batch of queued buffers is written corked, so Node hands it to the kernel as one `writev`.
  *
+ * Make one from an accepted socket (`new AsyncSocketSession(socket, init)`), or connect out with
+ * {@link AsyncSocketSession.connect}.
+ *
  * @example
  * ```ts
  * const session = new AsyncSocketSession(socket, { sendHighWaterMark: 65_536, sendLowWaterMark: 32_768, closeTimeOut: 5_000 })
  * session.start({
- *   onData: (data) => session.trySend(data), // echo
- *   onDrain: () => {},
+ *   onData: (data) => session.trySend(data), // echo: the received buffer is handed over
+ *   onWritabilityChanged: (writable) => (writable ? session.resumeReceive() : session.pauseReceive()),
  *   onClosed: (reason) => console.log('closed', closeReasonName(reason)),
  * })
  * ```
@@ -110,6 +117,34 @@ export class AsyncSocketSession extends SocketSession {
     if (socket.destroyed) return // 'close' follows
     socket.setNoDelay(init.noDelay ?? true)
     socket.setKeepAlive(keepAliveTime > 0, Math.round(keepAliveTime * 1_000))
+  }
+
+  /**
+   * Connect to `host:port` and make the connection a session (not started yet: call `start`). The connect has its
+   * own `timeout` and `signal`; see `connectSocket`.
+   * @throws {InvalidArgumentError} a bad `host`, `port` or `timeout` (synchronously), or bad session options (the
+   *   connection is then closed again).
+   * @throws {ConnectError} (`ERR_CONNECT_FAILED`) the connection was refused, failed, timed out or was aborted;
+   *   `cause` is the system error or the abort reason.
+   */
+  static connect(init: AsyncSocketConnectInit): Promise<AsyncSocketSession> {
+    const { host, port, timeout, signal, localAddress, family, ...sessionInit } = init
+    const connecting = connectSocket({
+      host,
+      port,
+      ...(timeout === undefined ? {} : { timeout }),
+      ...(signal === undefined ? {} : { signal }),
+      ...(localAddress === undefined ? {} : { localAddress }),
+      ...(family === undefined ? {} : { family }),
+    })
+    return connecting.then((socket) => {
+      try {
+        return new AsyncSocketSession(socket, sessionInit)
+      } catch (error) {
+        socket.destroy()
+        throw error
+      }
+    })
   }
 
   /** The socket (read-only use: addresses, counters; the session owns its I/O). */

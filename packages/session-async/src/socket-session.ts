@@ -1,4 +1,4 @@
-import { SendingQueue } from '@socketlite/sending-queue'
+import { type ChunkPool, SendingQueue } from '@socketlite/sending-queue'
 import {
   CloseReason,
   type EndPoint,
@@ -6,6 +6,7 @@ import {
   type SocketSession as SocketSessionContract,
   type SocketSessionHandler,
   type SocketSessionState,
+  type TextEncoding,
 } from '@socketlite/socket-base'
 
 /** Options every socket session takes (the send path and the close deadline). */
@@ -16,8 +17,17 @@ export interface SocketSessionInit {
    * A positive integer (bytes).
    */
   sendHighWaterMark: number
-  /** `onDrain` fires once the queue, after being full, falls below this (bytes, 0 to `sendHighWaterMark`). */
+  /**
+   * The session is writable again (`onWritabilityChanged(true)`) once the queue, after being full, falls below this
+   * (bytes, 0 to `sendHighWaterMark`).
+   */
   sendLowWaterMark: number
+  /**
+   * The chunks small payloads are coalesced into (see `@socketlite/sending-queue`): share one pool across all
+   * sessions. Without one, each session makes its chunks itself (an allocation per write).
+   * @default no pool
+   */
+  sendPool?: ChunkPool
   /**
    * How long `close()` may drain the queue and wait for the connection to end (ms); then the transport is
    * destroyed. A finite number ≥ 0.
@@ -43,16 +53,32 @@ const Flag = {
   Notified: 64,
   /** The `close()` promise is settled (or will be settled at once when made). */
   Settled: 128,
+  /** The handler was last told `onWritabilityChanged(false)`. */
+  ToldUnwritable: 256,
+  /** A writability check is scheduled for the next tick (a change caused by `trySend`). */
+  WritabilityScheduled: 512,
 } as const
+
+/** Options a transport passes to the base (not user options). */
+export interface SocketSessionTransportOptions {
+  /**
+   * Coalesce small payloads into one buffer per write (streams). `false` keeps each payload a buffer of its own in
+   * the batch handed to `writeBatch` (datagrams: one payload, one datagram).
+   * @default true
+   */
+  coalesce?: boolean
+}
 
 /** The `close()` promise of a session that was closed before anyone asked for it. */
 const settled: Promise<void> = Promise.resolve()
 
 /**
  * The transport-independent half of every socket session (SuperSocket's `SocketSession`): the state machine
- * `open → closing → closed`, first-reason-wins close reasons, the send path over a {@link SendingQueue} (everything
- * queued in one tick leaves in one batch, one batch in flight at a time), backpressure (`trySend` refuses above the
- * high water mark, `onDrain` below the low one), and the close deadline (`closeTimeOut`).
+ * `open → closing → closed`, first-reason-wins close reasons, the send path over a coalescing {@link SendingQueue}
+ * (everything queued in one tick leaves in one batch, one batch in flight at a time; small payloads share pooled
+ * chunks), backpressure as one signal (`writable` and `onWritabilityChanged`, Netty's `isWritable()` and
+ * `channelWritabilityChanged`: false once the queue is full, true again below the low water mark), and the close
+ * deadline (`closeTimeOut`).
  *
  * A transport extends it and implements the protected abstract methods; it reports what happens on the wire by
  * calling {@link SocketSession.deliver}, {@link SocketSession.peerEnded}, {@link SocketSession.transportFailed}
@@ -79,16 +105,21 @@ export abstract class SocketSession implements SocketSessionContract {
   #bytesSent = 0
 
   /**
-   * @throws {InvalidArgumentError} a water mark is not a valid byte count (see {@link SocketSessionInit}), or
-   * `closeTimeOut` is not a finite number ≥ 0.
+   * @throws {InvalidArgumentError} a water mark is not a valid byte count (see {@link SocketSessionInit}),
+   * `closeTimeOut` is not a finite number ≥ 0, or `sendPool` is not a `ChunkPool`.
    */
-  constructor(init: SocketSessionInit) {
+  constructor(init: SocketSessionInit, transport: SocketSessionTransportOptions = {}) {
     if (typeof init.closeTimeOut !== 'number' || !Number.isFinite(init.closeTimeOut) || init.closeTimeOut < 0) {
       throw new InvalidArgumentError(`closeTimeOut must be a finite number >= 0, got ${String(init.closeTimeOut)}`)
     }
     this.#closeTimeOut = init.closeTimeOut
-    // No onDrain callback (a closure per session): the drain is seen where the queue completes a batch.
-    this.#queue = new SendingQueue({ highWaterMark: init.sendHighWaterMark, lowWaterMark: init.sendLowWaterMark })
+    // No callback from the queue (a closure per session): writability is read where the queue changes.
+    this.#queue = new SendingQueue({
+      highWaterMark: init.sendHighWaterMark,
+      lowWaterMark: init.sendLowWaterMark,
+      ...(init.sendPool === undefined ? {} : { pool: init.sendPool }),
+      coalesce: transport.coalesce !== false,
+    })
   }
 
   /** The peer's endpoint. */
@@ -124,6 +155,15 @@ export abstract class SocketSession implements SocketSessionContract {
     return this.#queue.byteLength
   }
 
+  /**
+   * Netty's `isWritable()`: true while the session is open and its sending queue is not full; false from a refused
+   * send or the high water mark reached until the queue falls below the low water mark. The handler hears each
+   * change through `onWritabilityChanged`. Advisory: `trySend` still accepts what fits under the high mark.
+   */
+  get writable(): boolean {
+    return this.#state === 'open' && this.#queue.writable
+  }
+
   /** Bytes delivered to `onData`. */
   get bytesReceived(): number {
     return this.#bytesReceived
@@ -146,6 +186,8 @@ export abstract class SocketSession implements SocketSessionContract {
       this.#scheduleNotify()
       return
     }
+    // Sends made before start filled the queue: tell the handler now that it exists.
+    if (!this.#queue.writable) this.#scheduleWritabilityCheck()
     const flags = this.#flags
     if (this.#state === 'closing' || (flags & Flag.Receiving) !== 0) return
     this.#flags = flags | Flag.Receiving
@@ -154,15 +196,33 @@ export abstract class SocketSession implements SocketSessionContract {
   }
 
   /**
-   * Queue `data` by reference (ownership passes to the session; do not modify it afterwards). False, and nothing
-   * queued, when closing, closed, or without room: room means the queue is empty or `data` fits under the high
-   * water mark. Everything queued in one tick is handed to the transport as one batch. Never throws.
+   * Queue `data`, handing it over: the session owns it from now on (do not modify it afterwards). Payloads under
+   * 2 KiB are copied into the queue's pooled chunk after the ones before them; larger ones are queued without a
+   * copy. False, and nothing queued, when closing, closed, or without room: room means the queue is empty or `data`
+   * fits under the high water mark. Everything queued in one tick is handed to the transport as one batch. Never
+   * throws.
    */
   trySend(data: Uint8Array): boolean {
     if (this.#state !== 'open' || !(data instanceof Uint8Array)) return false
-    if (!this.#queue.enqueue(data)) return false
-    this.#scheduleFlush()
-    return true
+    const queue = this.#queue
+    const accepted = queue.enqueue(data)
+    if (!queue.writable && (this.#flags & Flag.ToldUnwritable) === 0) this.#scheduleWritabilityCheck()
+    if (accepted) this.#scheduleFlush()
+    return accepted
+  }
+
+  /**
+   * Queue a copy of `data`; the caller keeps it (and may reuse it at once). Bytes are copied and a string is
+   * encoded in `encoding`, once, straight into the queue's chunk (a payload larger than a chunk gets an exact buffer
+   * of its own). Same room rule and result as {@link SocketSession.trySend}. Never throws.
+   */
+  trySendCopy(data: Uint8Array | string, encoding: TextEncoding = 'utf8'): boolean {
+    if (this.#state !== 'open' || (typeof data !== 'string' && !(data instanceof Uint8Array))) return false
+    const queue = this.#queue
+    const accepted = queue.enqueueCopy(data, encoding)
+    if (!queue.writable && (this.#flags & Flag.ToldUnwritable) === 0) this.#scheduleWritabilityCheck()
+    if (accepted) this.#scheduleFlush()
+    return accepted
   }
 
   /** Stop reading from the peer (backpressure); the transport's buffers then fill and the peer is slowed down. */
@@ -216,8 +276,9 @@ export abstract class SocketSession implements SocketSessionContract {
   /**
    * Write `batch` (one gather write for a stream; one datagram per buffer for UDP) and call `done` once when the
    * transport has flushed it, or with the error that stopped it. Only one batch is out at a time. The buffers may
-   * be read until `done` is called. A transport whose `done` never comes (it was destroyed) is fine: the close path
-   * does not wait for it.
+   * be read until `done` is called (they may be views of pooled chunks, reused once `done` came). The close path
+   * does not wait for `done`, but the transport must still call it once, also after it was destroyed (Node's
+   * sockets do), or the batch's pooled chunks never go back to the pool.
    */
   protected abstract writeBatch(batch: readonly Uint8Array[], done: (error?: Error | null) => void): void
 
@@ -354,18 +415,22 @@ export abstract class SocketSession implements SocketSessionContract {
 
   #batchDone(bytes: number, error: Error | null | undefined, synchronous: boolean): void {
     this.#flags &= ~Flag.Writing
-    if ((this.#flags & Flag.TransportGone) !== 0) return
+    const queue = this.#queue
+    if ((this.#flags & Flag.TransportGone) !== 0) {
+      // The queue was cleared when the transport went: this only ends the flight and gives its chunks back.
+      queue.complete(0)
+      return
+    }
     if (error) {
       this.transportFailed(error)
+      queue.complete(0)
       return
     }
     this.#bytesSent += bytes
-    const queue = this.#queue
-    const wasFull = !queue.writable
     queue.complete(bytes)
-    // The drain (the queue was full and is now below the low mark): the owner may queue more from onDrain, as
-    // the Writing flag is already cleared.
-    if (wasFull && queue.writable) this.#queueDrained()
+    // Writable again (the queue was full and is now below the low mark): the handler may queue more from
+    // onWritabilityChanged, as the Writing flag is already cleared.
+    if ((this.#flags & Flag.ToldUnwritable) !== 0 && queue.writable) this.#checkWritability()
     if (queue.pendingByteLength > 0) {
       // Everything queued while the batch was out leaves as the next batch; never recurse from a synchronous done.
       if (synchronous) this.#scheduleFlush()
@@ -373,10 +438,36 @@ export abstract class SocketSession implements SocketSessionContract {
     } else this.#endIfDrained()
   }
 
-  #queueDrained(): void {
-    if (this.#state !== 'open') return
+  #scheduleWritabilityCheck(): void {
+    const flags = this.#flags
+    if ((flags & Flag.WritabilityScheduled) !== 0) return
+    this.#flags = flags | Flag.WritabilityScheduled
+    process.nextTick(SocketSession.#writabilityTick, this)
+  }
+
+  /**
+   * A send made the queue unwritable while the handler was told it is writable: tell it now, even if the queue
+   * became writable again meanwhile (then both changes, in order), so that an owner waiting for room after a
+   * refusal always hears of the room.
+   */
+  static #writabilityTick(session: SocketSession): void {
+    session.#flags &= ~Flag.WritabilityScheduled
+    if ((session.#flags & Flag.ToldUnwritable) === 0) session.#tell(false)
+    if (session.#queue.writable) session.#checkWritability()
+  }
+
+  /** Tell the handler when the queue's writability differs from what it was last told (only while open). */
+  #checkWritability(): void {
+    const writable = this.#queue.writable
+    if (writable !== ((this.#flags & Flag.ToldUnwritable) === 0)) this.#tell(writable)
+  }
+
+  #tell(writable: boolean): void {
+    const handler = this.#handler
+    if (this.#state !== 'open' || handler === undefined) return
+    this.#flags = writable ? this.#flags & ~Flag.ToldUnwritable : this.#flags | Flag.ToldUnwritable
     try {
-      this.#handler?.onDrain()
+      handler.onWritabilityChanged?.(writable)
     } catch (error) {
       this.#handlerFailed(error)
     }

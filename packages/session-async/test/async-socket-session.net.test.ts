@@ -1,7 +1,9 @@
-import type net from 'node:net'
+import net from 'node:net'
+import { ChunkPool } from '@socketlite/sending-queue'
 import { CloseReason, SocketError, type SocketSessionHandler } from '@socketlite/socket-base'
 import {
   bytesDiff,
+  listenTcp,
   randomChunks,
   readBytes,
   readUntilEnd,
@@ -12,7 +14,7 @@ import {
   withTimeout,
 } from '@socketlite/testing'
 import { describe, expect, onTestFinished, test, vi } from 'vitest'
-import { AsyncSocketSession, type AsyncSocketSessionInit } from '../src/index.js'
+import { AsyncSocketSession, type AsyncSocketSessionInit, connectSocket } from '../src/index.js'
 
 const init: AsyncSocketSessionInit = { sendHighWaterMark: 65_536, sendLowWaterMark: 32_768, closeTimeOut: 2_000 }
 
@@ -29,7 +31,7 @@ function session(socket: net.Socket, overrides: Partial<AsyncSocketSessionInit> 
 }
 
 describe('the send path', () => {
-  test('many trySends in one tick leave in one gather write', async () => {
+  test('many small trySends in one tick are coalesced into one buffer and leave in one write', async () => {
     const { server, client } = await pair()
     const writev = vi.spyOn(server, '_writev')
     const write = vi.spyOn(server, '_write')
@@ -37,12 +39,68 @@ describe('the send path', () => {
     under.start(new SessionRecorder())
     const parts = Array.from({ length: 50 }, (_, index) => Buffer.from(`message ${index};`))
     for (const part of parts) expect(under.trySend(part)).toBe(true)
+    expect(under.trySendCopy('and a string;')).toBe(true)
+    expect(write).not.toHaveBeenCalled()
+    const expected = Buffer.concat([...parts, Buffer.from('and a string;')])
+    expect(bytesDiff(await readBytes(client, expected.length), expected)).toBeUndefined()
+    expect(write).toHaveBeenCalledTimes(1)
     expect(writev).not.toHaveBeenCalled()
-    const expected = Buffer.concat(parts)
+  })
+
+  test('a large payload handed over leaves by reference, between the small ones, in one gather write', async () => {
+    const { server, client } = await pair()
+    // Node empties the array it passes to _writev once written: keep a copy of what each call saw.
+    const seen: Buffer[][] = []
+    const original = server._writev?.bind(server)
+    const writev = vi.spyOn(server, '_writev').mockImplementation((chunks, callback) => {
+      seen.push(chunks.map(({ chunk }) => chunk as Buffer))
+      original?.(chunks, callback)
+    })
+    const under = session(server)
+    under.start(new SessionRecorder())
+    const big = Buffer.alloc(4_096, 9)
+    expect(under.trySend(Buffer.from('head;'))).toBe(true)
+    expect(under.trySend(big)).toBe(true)
+    expect(under.trySendCopy('tail;')).toBe(true)
+    const expected = Buffer.concat([Buffer.from('head;'), big, Buffer.from('tail;')])
     expect(bytesDiff(await readBytes(client, expected.length), expected)).toBeUndefined()
     expect(writev).toHaveBeenCalledTimes(1)
-    expect(writev.mock.calls[0]?.[0]).toHaveLength(50)
-    expect(write).not.toHaveBeenCalled()
+    const chunks = seen[0] ?? []
+    expect(chunks.map((chunk) => chunk.toString('latin1', 0, 5))).toEqual([
+      'head;',
+      big.toString('latin1', 0, 5),
+      'tail;',
+    ])
+    expect(chunks[1]).toBe(big)
+  })
+
+  test('with a pool, chunks go back once written; a session whose peer stops reading keeps only its own', async () => {
+    const pool = new ChunkPool({ chunkSize: 4_096, maxChunks: 64 })
+    const stuck = await pair()
+    const busy = await pair()
+    const stalled = session(stuck.server, { sendPool: pool, sendHighWaterMark: 1 << 30, sendLowWaterMark: 0 })
+    const working = session(busy.server, { sendPool: pool })
+    stalled.start(new SessionRecorder())
+    working.start(new SessionRecorder())
+    stuck.client.pause()
+    // Far more than the kernel buffers hold (8 MiB): most of it stays queued, in the stalled session's own chunks.
+    const line = Buffer.from('0123456789abcdef0123456789abcdef')
+    for (let index = 0; index < 262_144; index += 1) stalled.trySendCopy(line)
+    expect(stalled.pendingBytes).toBe(8 * 1_048_576)
+    for (let round = 0; round < 50; round += 1) {
+      expect(working.trySendCopy(`round ${round};`)).toBe(true)
+      await readBytes(busy.client, `round ${round};`.length)
+    }
+    await vi.waitFor(() => expect(working.pendingBytes).toBe(0), { timeout: 2_000, interval: 5 })
+    const held = stalled.pendingBytes
+    expect(held).toBeGreaterThan(1_048_576)
+    // The stalled session holds its queued bytes in chunks (all 64 of the pool, then chunks of its own), no more;
+    // the busy one, whose every write completes, holds none. (With the pool exhausted, it used chunks of its own.)
+    expect(pool.inUse).toBe(64)
+    expect(pool.overflows).toBeGreaterThan(0)
+    stuck.client.resume()
+    await vi.waitFor(() => expect(stalled.pendingBytes).toBe(0), { timeout: 5_000, interval: 5 })
+    expect(pool.inUse).toBe(0)
   })
 
   test('what is queued while a batch is out leaves as the next single batch', async () => {
@@ -77,7 +135,7 @@ describe('the send path', () => {
     expect(under.bytesSent).toBe(60_000)
   })
 
-  test('counts unflushed socket bytes: refuses above the high mark while the peer does not read, drains after', async () => {
+  test('counts unflushed socket bytes: refuses above the high mark while the peer does not read, writable again after', async () => {
     const { server, client } = await pair()
     const under = session(server, { sendHighWaterMark: 256 * 1_024, sendLowWaterMark: 64 * 1_024 })
     const recorder = new SessionRecorder()
@@ -95,11 +153,48 @@ describe('the send path', () => {
     expect(under.trySend(chunk)).toBe(false)
     expect(under.pendingBytes).toBeGreaterThan(0)
     expect(under.pendingBytes).toBeLessThanOrEqual(256 * 1_024)
+    expect(under.writable).toBe(false)
+    await recorder.unwritable()
     expect(recorder.drainCount).toBe(0)
     client.resume()
     await recorder.drained()
+    expect(recorder.writabilityChanges).toEqual([false, true])
     expect(under.pendingBytes).toBeLessThan(64 * 1_024)
     expect(under.trySend(chunk)).toBe(true)
+  })
+
+  test('writability pauses and resumes reading: an echo to a peer that does not read stops reading it', async () => {
+    const { server, client } = await pair()
+    const under = session(server, { sendHighWaterMark: 64 * 1_024, sendLowWaterMark: 16 * 1_024 })
+    const paused: boolean[] = []
+    under.start({
+      onData: (data) => under.trySend(data),
+      onWritabilityChanged: (writable) => {
+        if (writable) under.resumeReceive()
+        else under.pauseReceive()
+        paused.push(server.isPaused())
+      },
+      onClosed: () => {},
+    })
+    client.pause()
+    const total = 8 * 1_048_576
+    const sent = Buffer.alloc(total)
+    for (let index = 0; index < total; index += 1) sent[index] = index & 0xff
+    client.write(sent)
+    await vi.waitFor(() => expect(paused).toContain(true), { timeout: 2_000, interval: 5 })
+    expect(under.pendingBytes).toBeLessThanOrEqual(64 * 1_024 + 65_536)
+    client.resume()
+    expect(bytesDiff(await readBytes(client, total, 10_000), sent)).toBeUndefined()
+    expect(paused[0]).toBe(true)
+    expect(paused.at(-1)).toBe(false)
+  })
+
+  test('trySendCopy never throws, and refuses what is neither a Uint8Array nor a string', async () => {
+    const { server } = await pair()
+    const under = session(server)
+    expect(under.trySendCopy(42 as unknown as string)).toBe(false)
+    expect(under.trySendCopy(undefined as unknown as string)).toBe(false)
+    expect(under.pendingBytes).toBe(0)
   })
 
   test('trySend never throws, and refuses what is not a Uint8Array', async () => {
@@ -126,8 +221,9 @@ describe('close', () => {
 
   test('a lost write callback cannot keep the session open past closeTimeOut; onClosed comes once', async () => {
     const { server } = await pair()
-    // Simulate Node's cork pitfall: the gather write's callback never comes.
+    // Simulate Node's cork pitfall: the write's callback never comes.
     vi.spyOn(server, '_writev').mockImplementation(() => {})
+    vi.spyOn(server, '_write').mockImplementation(() => {})
     const under = session(server, { closeTimeOut: 50 })
     const recorder = new SessionRecorder()
     under.start(recorder)
@@ -319,6 +415,7 @@ describe('socket options and endpoints', () => {
       { keepAliveTime: -5 },
       { sendHighWaterMark: 0 },
       { sendLowWaterMark: 100_000 },
+      { sendPool: {} as unknown as ChunkPool },
     ]) {
       let thrown: unknown
       try {
@@ -334,8 +431,92 @@ describe('socket options and endpoints', () => {
 function handlerOf(recorder: SessionRecorder): SocketSessionHandler {
   return {
     onData: (data) => recorder.onData(data),
-    onDrain: () => recorder.onDrain(),
+    onWritabilityChanged: (writable) => recorder.onWritabilityChanged(writable),
     onEnd: () => recorder.onEnd(),
     onClosed: (reason) => recorder.onClosed(reason),
   }
 }
+
+describe('connecting out', () => {
+  async function echoServer() {
+    const server = await listenTcp((socket) => socket.pipe(socket))
+    onTestFinished(() => server.close())
+    return server
+  }
+
+  test('AsyncSocketSession.connect resolves with a session of the connection, not started yet', async () => {
+    const peer = await echoServer()
+    const under = await AsyncSocketSession.connect({ host: '127.0.0.1', port: peer.port, ...init })
+    onTestFinished(() => withTimeout(under.close(CloseReason.ServerClosing), 5_000, 'cleanup close'))
+    expect(under.remoteEndPoint).toEqual({ address: '127.0.0.1', port: peer.port, family: 'IPv4' })
+    expect(under.state).toBe('open')
+    const recorder = new SessionRecorder()
+    under.start(recorder)
+    expect(under.trySendCopy('over and back')).toBe(true)
+    expect((await recorder.bytes(13)).toString()).toBe('over and back')
+  })
+
+  test('also over IPv6, and from a given local address', async () => {
+    const peer = await listenTcp((socket) => socket.pipe(socket), { host: '::1' })
+    onTestFinished(() => peer.close())
+    const under = await AsyncSocketSession.connect({ host: '::1', port: peer.port, localAddress: '::1', ...init })
+    onTestFinished(() => withTimeout(under.close(CloseReason.ServerClosing), 5_000, 'cleanup close'))
+    expect(under.remoteEndPoint.family).toBe('IPv6')
+    expect(under.localEndPoint.address).toBe('::1')
+  })
+
+  test('a refused connection rejects with ConnectError (ERR_CONNECT_FAILED), the system error as cause', async () => {
+    const probe = await listenTcp()
+    const port = probe.port
+    await probe.close()
+    const error = await AsyncSocketSession.connect({ host: '127.0.0.1', port, ...init }).catch(
+      (caught: unknown) => caught,
+    )
+    expect(SocketError.isSocketError(error)).toBe(true)
+    expect(error).toMatchObject({ code: 'ERR_CONNECT_FAILED', cause: { code: 'ECONNREFUSED' } })
+  })
+
+  test('an attempt that does not complete within timeout rejects, and its socket is destroyed', async () => {
+    // A socket that never connects stands in for an unreachable host (tests send nothing off this machine).
+    const never = new net.Socket()
+    const connect = vi.spyOn(net, 'connect').mockReturnValue(never)
+    onTestFinished(() => connect.mockRestore())
+    const error = await connectSocket({ host: '127.0.0.1', port: 9, timeout: 20 }).catch((caught: unknown) => caught)
+    expect(error).toMatchObject({ code: 'ERR_CONNECT_FAILED' })
+    expect((error as Error).message).toMatch(/timed out after 20 ms/)
+    expect(never.destroyed).toBe(true)
+  })
+
+  test('an aborted attempt rejects with ERR_CONNECT_FAILED and the abort reason as cause', async () => {
+    const peer = await echoServer()
+    const reason = new Error('changed my mind')
+    const early = new AbortController()
+    early.abort(reason)
+    await expect(connectSocket({ host: '127.0.0.1', port: peer.port, signal: early.signal })).rejects.toMatchObject({
+      code: 'ERR_CONNECT_FAILED',
+      cause: reason,
+    })
+    const never = new net.Socket()
+    const connect = vi.spyOn(net, 'connect').mockReturnValue(never)
+    onTestFinished(() => connect.mockRestore())
+    const late = new AbortController()
+    const attempt = connectSocket({ host: '127.0.0.1', port: peer.port, signal: late.signal })
+    late.abort(reason)
+    await expect(attempt).rejects.toMatchObject({ code: 'ERR_CONNECT_FAILED', cause: reason })
+    expect(never.destroyed).toBe(true)
+  })
+
+  test('bad arguments throw InvalidArgumentError at once; bad session options close the connection again', async () => {
+    for (const bad of [{ host: '' }, { port: 0 }, { port: 70_000 }, { timeout: 0 }, { timeout: 1.5 }]) {
+      expect(() => connectSocket({ host: '127.0.0.1', port: 1, ...bad }), JSON.stringify(bad)).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+      )
+    }
+    const peer = await echoServer()
+    await expect(
+      AsyncSocketSession.connect({ host: '127.0.0.1', port: peer.port, ...init, closeTimeOut: -1 }),
+    ).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
+    const accepted = await peer.nextConnection()
+    await vi.waitFor(() => expect(accepted.destroyed).toBe(true), { timeout: 2_000, interval: 5 })
+  })
+})

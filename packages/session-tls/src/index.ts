@@ -1,9 +1,10 @@
 /**
  * @packageDocumentation
- * TLS sessions for socketlite: `TlsSocketSession` (TLS over an accepted TCP socket, with the TCP session's close
- * semantics, backpressure and send path), `secureServerSocket` (the server handshake with a timeout that really
- * drops the connection, and client-certificate checks), and `TlsCertificateStore` (PEM or PFX files loaded eagerly
- * into a `tls.SecureContext`, with live reload).
+ * TLS sessions for socketlite: `TlsSocketSession` (TLS over an accepted TCP socket, or connected out with
+ * `TlsSocketSession.connect`, with the TCP session's close semantics, backpressure and send path),
+ * `secureServerSocket` / `secureClientSocket` (the server and client handshakes, each with a timeout that really
+ * drops the connection; client-certificate checks on the server side, server-certificate checks on the client
+ * side), and `TlsCertificateStore` (PEM or PFX files loaded eagerly into a `tls.SecureContext`, with live reload).
  *
  * @example
  * ```ts
@@ -19,7 +20,7 @@
  *     sendLowWaterMark: 32_768,
  *     closeTimeOut: 5_000,
  *   }).then(
- *     (session) => session.start({ onData: (data) => session.trySend(data), onDrain() {}, onClosed() {} }),
+ *     (session) => session.start({ onData: (data) => session.trySend(data), onClosed() {} }),
  *     () => {}, // TlsHandshakeError: the connection was already dropped
  *   )
  * }).listen(2021, '127.0.0.1')
@@ -29,5 +30,15 @@ export {
   TlsCertificateStore,
   type TlsCertificateStoreOptions,
 } from './tls-certificate-store.js'
-export { type SecureServerSocketOptions, secureServerSocket } from './tls-handshake.js'
-export { type TlsAcceptInit, TlsSocketSession, type TlsSocketSessionInit } from './tls-socket-session.js'
+export {
+  type SecureClientSocketOptions,
+  type SecureServerSocketOptions,
+  secureClientSocket,
+  secureServerSocket,
+} from './tls-handshake.js'
+export {
+  type TlsAcceptInit,
+  type TlsConnectInit,
+  TlsSocketSession,
+  type TlsSocketSessionInit,
+} from './tls-socket-session.js'

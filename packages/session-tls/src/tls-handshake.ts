@@ -133,3 +133,82 @@ export function secureServerSocket(socket: net.Socket, options: SecureServerSock
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 }
+
+/** Options of {@link secureClientSocket}: Node's TLS client options (without `socket`), a timeout and a signal. */
+export interface SecureClientSocketOptions extends Omit<tls.ConnectionOptions, 'socket' | 'host' | 'port' | 'path'> {
+  /**
+   * The server that has not completed the handshake within this many milliseconds is dropped (the connection is
+   * destroyed). A positive integer.
+   */
+  handshakeTimeOut: number
+  /** Aborts the handshake (the socket is destroyed). */
+  signal?: AbortSignal
+}
+
+/**
+ * Run the client side of a TLS handshake over a connected TCP socket (e.g. from `connectSocket`): wrap it with
+ * `tls.connect({ socket })` and resolve with the TLS socket once the handshake is complete and, unless
+ * `rejectUnauthorized: false`, the server's certificate verified (against `ca`, or the system CAs, for
+ * `servername`). The resolved socket has a no-op `error` listener (its owner adds its own) and no `data` listener:
+ * bytes the server sent right after the handshake wait in it.
+ *
+ * Whatever goes wrong, the connection is destroyed and the promise rejects with a {@link TlsHandshakeError} whose
+ * `cause` is the TLS error: a certificate that does not verify, a failed negotiation, a server that stays silent or
+ * stalls past `handshakeTimeOut`, the server closing, or `signal` aborting.
+ *
+ * @throws {InvalidArgumentError} (synchronously) `handshakeTimeOut` is not a positive integer.
+ */
+export function secureClientSocket(socket: net.Socket, options: SecureClientSocketOptions): Promise<tls.TLSSocket> {
+  const { handshakeTimeOut, signal, ...connectionOptions } = options
+  if (!Number.isInteger(handshakeTimeOut) || handshakeTimeOut < 1) {
+    throw new InvalidArgumentError(`handshakeTimeOut must be a positive integer (ms), got ${String(handshakeTimeOut)}`)
+  }
+  return new Promise<tls.TLSSocket>((resolve, reject) => {
+    socket.on('error', ignoreError)
+    if (signal?.aborted) {
+      socket.destroy()
+      reject(new TlsHandshakeError('The TLS handshake was aborted', { cause: signal.reason }))
+      return
+    }
+    let secured: tls.TLSSocket
+    try {
+      secured = tls.connect({ ...connectionOptions, socket })
+    } catch (error) {
+      socket.destroy()
+      reject(new TlsHandshakeError('Cannot start the TLS handshake', { cause: error }))
+      return
+    }
+    const fail = (error: TlsHandshakeError): void => {
+      cleanup()
+      secured.on('error', ignoreError)
+      secured.destroy()
+      socket.destroy()
+      reject(error)
+    }
+    const onError = (error: Error): void =>
+      fail(new TlsHandshakeError(`The TLS handshake failed: ${error.message}`, { cause: error }))
+    const onClose = (): void => fail(new TlsHandshakeError('The connection closed during the TLS handshake'))
+    const onAbort = (): void => fail(new TlsHandshakeError('The TLS handshake was aborted', { cause: signal?.reason }))
+    const timer = setTimeout(
+      () => fail(new TlsHandshakeError(`The TLS handshake did not complete within ${handshakeTimeOut} ms`)),
+      handshakeTimeOut,
+    )
+    const onSecure = (): void => {
+      cleanup()
+      // The session takes over error handling; until then an error must not crash the process.
+      secured.on('error', ignoreError)
+      resolve(secured)
+    }
+    const cleanup = (): void => {
+      clearTimeout(timer)
+      secured.removeListener('secureConnect', onSecure)
+      secured.removeListener('error', onError)
+      secured.removeListener('close', onClose)
+      signal?.removeEventListener('abort', onAbort)
+    }
+    secured.once('secureConnect', onSecure)
+    secured.on('error', onError)
+    secured.once('close', onClose)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}

@@ -1,9 +1,19 @@
 import type { X509Certificate } from 'node:crypto'
-import type net from 'node:net'
+import net from 'node:net'
 import type tls from 'node:tls'
-import { AsyncSocketSession, type AsyncSocketSessionInit } from '@socketlite/session-async'
-import type { TlsSessionInfo } from '@socketlite/socket-base'
-import { type SecureServerSocketOptions, secureServerSocket } from './tls-handshake.js'
+import {
+  AsyncSocketSession,
+  type AsyncSocketSessionInit,
+  type ConnectSocketOptions,
+  connectSocket,
+} from '@socketlite/session-async'
+import { InvalidArgumentError, type TlsSessionInfo } from '@socketlite/socket-base'
+import {
+  type SecureClientSocketOptions,
+  type SecureServerSocketOptions,
+  secureClientSocket,
+  secureServerSocket,
+} from './tls-handshake.js'
 
 /** Options of {@link TlsSocketSession}: a TCP session's, plus what the handshake established. */
 export interface TlsSocketSessionInit extends AsyncSocketSessionInit {
@@ -16,6 +26,22 @@ export interface TlsSocketSessionInit extends AsyncSocketSessionInit {
 
 /** Options of {@link TlsSocketSession.accept}: the handshake's and the session's. */
 export interface TlsAcceptInit extends Omit<TlsSocketSessionInit, 'authorized'>, SecureServerSocketOptions {}
+
+/**
+ * Options of {@link TlsSocketSession.connect}: where to connect (`host`, `port`, `timeout`, `signal`, ... as for
+ * `connectSocket`), Node's TLS client options (`ca`, `cert`, `key`, `servername`, `rejectUnauthorized`, ...), the
+ * handshake timeout, and the session's options.
+ */
+export interface TlsConnectInit
+  extends Omit<TlsSocketSessionInit, 'authorized'>,
+    ConnectSocketOptions,
+    Omit<SecureClientSocketOptions, 'handshakeTimeOut' | 'signal'> {
+  /**
+   * The server has this many milliseconds to complete the handshake once connected. A positive integer.
+   * @default the connect `timeout` (10000)
+   */
+  handshakeTimeOut?: number
+}
 
 function infoOf(socket: tls.TLSSocket, authorized: boolean): TlsSessionInfo {
   const cipher = socket.getCipher()
@@ -39,7 +65,8 @@ function infoOf(socket: tls.TLSSocket, authorized: boolean): TlsSessionInfo {
  * {@link TlsSocketSession.tls} tells the negotiated protocol, cipher and the peer's certificate.
  *
  * Make one from an accepted TCP socket with {@link TlsSocketSession.accept} (handshake, handshake timeout and
- * client-certificate check included), or wrap a TLS socket that is already secure (e.g. from `tls.connect`).
+ * client-certificate check included), connect out with {@link TlsSocketSession.connect} (TCP connect, client
+ * handshake, server certificate verified), or wrap a TLS socket that is already secure.
  *
  * @example
  * ```ts
@@ -52,7 +79,7 @@ function infoOf(socket: tls.TLSSocket, authorized: boolean): TlsSessionInfo {
  *     sendLowWaterMark: 32_768,
  *     closeTimeOut: 5_000,
  *   }).catch(() => undefined) // TlsHandshakeError: the connection is already destroyed
- *   session?.start({ onData: (data) => session.trySend(data), onDrain() {}, onClosed() {} })
+ *   session?.start({ onData: (data) => session.trySend(data), onClosed() {} })
  * }).listen(2021, '127.0.0.1')
  * ```
  */
@@ -86,6 +113,66 @@ export class TlsSocketSession extends AsyncSocketSession {
     socket.setNoDelay(sessionInit.noDelay ?? true)
     const tlsSocket = await secureServerSocket(socket, handshake)
     return new TlsSocketSession(tlsSocket, { ...sessionInit, authorized: requestCert === true })
+  }
+
+  /**
+   * Connect to `host:port`, run the client handshake (the server's certificate is verified against `ca`, or the
+   * system CAs, for `servername`, which defaults to `host` unless `host` is an IP address) and make the session (not
+   * started yet).
+   * @throws {InvalidArgumentError} a bad `host`, `port`, `timeout` or `handshakeTimeOut` (synchronously), or bad
+   *   session options (the connection is then closed again).
+   * @throws {ConnectError} (`ERR_CONNECT_FAILED`) the TCP connection was refused, failed, timed out or was aborted.
+   * @throws {TlsHandshakeError} (`ERR_TLS_HANDSHAKE`) the handshake failed (e.g. the certificate did not verify),
+   *   took longer than `handshakeTimeOut`, or was aborted; the connection is destroyed.
+   */
+  static override connect(init: TlsConnectInit): Promise<TlsSocketSession> {
+    const {
+      host,
+      port,
+      timeout,
+      signal,
+      localAddress,
+      family,
+      handshakeTimeOut,
+      sendHighWaterMark,
+      sendLowWaterMark,
+      closeTimeOut,
+      sendPool,
+      noDelay,
+      keepAliveTime,
+      ...tlsOptions
+    } = init
+    const sessionInit: TlsSocketSessionInit = { sendHighWaterMark, sendLowWaterMark, closeTimeOut }
+    if (sendPool !== undefined) sessionInit.sendPool = sendPool
+    if (noDelay !== undefined) sessionInit.noDelay = noDelay
+    if (keepAliveTime !== undefined) sessionInit.keepAliveTime = keepAliveTime
+    const connectTimeOut = timeout ?? 10_000
+    const handshake: SecureClientSocketOptions = { ...tlsOptions, handshakeTimeOut: handshakeTimeOut ?? connectTimeOut }
+    if (handshake.servername === undefined && net.isIP(host) === 0) handshake.servername = host
+    if (signal !== undefined) handshake.signal = signal
+    if (!Number.isInteger(handshake.handshakeTimeOut) || handshake.handshakeTimeOut < 1) {
+      throw new InvalidArgumentError(
+        `handshakeTimeOut must be a positive integer (ms), got ${String(handshake.handshakeTimeOut)}`,
+      )
+    }
+    const connecting = connectSocket({
+      host,
+      port,
+      timeout: connectTimeOut,
+      ...(signal === undefined ? {} : { signal }),
+      ...(localAddress === undefined ? {} : { localAddress }),
+      ...(family === undefined ? {} : { family }),
+    })
+    return connecting.then(async (socket) => {
+      socket.setNoDelay(noDelay ?? true)
+      const secured = await secureClientSocket(socket, handshake)
+      try {
+        return new TlsSocketSession(secured, sessionInit)
+      } catch (error) {
+        secured.destroy()
+        throw error
+      }
+    })
   }
 
   /** The TLS socket (read-only use: certificates, counters; the session owns its I/O). */

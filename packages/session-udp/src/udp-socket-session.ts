@@ -1,5 +1,5 @@
 import { SocketSession, type SocketSessionInit } from '@socketlite/session-async'
-import { type EndPoint, InvalidArgumentError } from '@socketlite/socket-base'
+import { type EndPoint, InvalidArgumentError, type TextEncoding } from '@socketlite/socket-base'
 import type { DatagramSender } from './datagram-sender.js'
 
 /** Options of {@link UdpSocketSession}. */
@@ -16,6 +16,12 @@ export interface UdpSocketSessionInit extends SocketSessionInit {
    * @default 1024
    */
   maxQueuedDatagrams?: number
+  /**
+   * ... and of at most this many bytes in all: a datagram that would take the waiting bytes past it is dropped and
+   * counted. A positive integer.
+   * @default 1048576 (1 MiB)
+   */
+  maxQueuedBytes?: number
 }
 
 const emptyBuffer = Buffer.alloc(0)
@@ -42,15 +48,16 @@ function checkEndPoint(name: string, value: EndPoint): EndPoint {
  *
  * It reuses the whole `SocketSession` base (`@socketlite/session-async`): the state machine, first-reason-wins close
  * reasons, the byte-bounded sending queue and its water marks (bytes handed to the socket and not yet sent count),
- * `onDrain`, and the close deadline.
+ * the writability signal, and the close deadline. The queue does not coalesce: one payload, one datagram (copies
+ * still go into the pooled chunks of `sendPool`).
  *
  * - **Receiving.** Each datagram is delivered to `onData` whole, in arrival order, one call per datagram.
- *   `pauseReceive()` (a slow handler) holds further datagrams in a bounded queue (`maxQueuedDatagrams`, overflow
- *   dropped and counted) and `resumeReceive()` delivers them in order. Datagrams that arrive before `start` wait in
- *   the same queue.
- * - **Sending.** Each `trySend` payload leaves as one datagram to the peer's current endpoint. A payload larger
- *   than the sender's `maxDatagramSize` is refused (`trySend` returns false; see `maxDatagramSize`). A send error
- *   closes the session with `SocketError`.
+ *   `pauseReceive()` (a slow handler) holds further datagrams in a queue bounded in count and bytes
+ *   (`maxQueuedDatagrams`, `maxQueuedBytes`; overflow dropped and counted) and `resumeReceive()` delivers them in
+ *   order. Datagrams that arrive before `start` wait in the same queue.
+ * - **Sending.** Each `trySend` / `trySendCopy` payload leaves as one datagram to the peer's current endpoint. A
+ *   payload larger than the sender's `maxDatagramSize` is refused (false; see `maxDatagramSize`). A send error closes
+ *   the session with `SocketError`.
  * - **Closing.** There is no connection to end: `close()` sends what was queued (at most `closeTimeOut`), then the
  *   session is closed. No datagram is delivered once closing. Peers have no FIN: idle clearing ends sessions.
  *
@@ -64,7 +71,7 @@ function checkEndPoint(name: string, value: EndPoint): EndPoint {
  *     session = new UdpSocketSession({ sender: listener, remoteEndPoint: remote, localEndPoint: listener.endPoint!,
  *       sendHighWaterMark: 65_536, sendLowWaterMark: 32_768, closeTimeOut: 5_000 })
  *     sessions.set(key, session)
- *     session.start({ onData: (datagram) => session!.trySend(datagram), onDrain() {}, onClosed: () => sessions.delete(key) })
+ *     session.start({ onData: (datagram) => session!.trySend(datagram), onClosed: () => sessions.delete(key) })
  *   }
  *   session.receive(data)
  * })
@@ -74,10 +81,12 @@ export class UdpSocketSession extends SocketSession {
   readonly #sender: DatagramSender
   readonly #localEndPoint: EndPoint
   readonly #maxQueued: number
+  readonly #maxQueuedBytes: number
   #remoteEndPoint: EndPoint
-  /** Datagrams waiting for delivery: `#queue[#head..]`. */
+  /** Datagrams waiting for delivery: `#queue[#head..]`, `#queuedBytes` bytes in all. */
   #queue: Buffer[] = []
   #head = 0
+  #queuedBytes = 0
   #receiving = false
   #paused = false
   #delivering = false
@@ -87,10 +96,11 @@ export class UdpSocketSession extends SocketSession {
 
   /**
    * @throws {InvalidArgumentError} invalid options (see `SocketSessionInit`), a sender without `send`, an endpoint
-   *   that is not `{ address, port, family }`, or `maxQueuedDatagrams` not a positive integer.
+   *   that is not `{ address, port, family }`, or `maxQueuedDatagrams` / `maxQueuedBytes` not a positive integer.
    */
   constructor(init: UdpSocketSessionInit) {
-    super(init)
+    // One payload, one datagram: the queue keeps payloads apart.
+    super(init, { coalesce: false })
     const sender = init.sender
     if (typeof sender !== 'object' || sender === null || typeof sender.send !== 'function') {
       throw new InvalidArgumentError('sender must have send(data, remote, callback)')
@@ -99,8 +109,13 @@ export class UdpSocketSession extends SocketSession {
     if (!Number.isInteger(maxQueued) || maxQueued < 1) {
       throw new InvalidArgumentError(`maxQueuedDatagrams must be a positive integer, got ${String(maxQueued)}`)
     }
+    const maxQueuedBytes = init.maxQueuedBytes ?? 1_048_576
+    if (!Number.isInteger(maxQueuedBytes) || maxQueuedBytes < 1) {
+      throw new InvalidArgumentError(`maxQueuedBytes must be a positive integer, got ${String(maxQueuedBytes)}`)
+    }
     this.#sender = sender
     this.#maxQueued = maxQueued
+    this.#maxQueuedBytes = maxQueuedBytes
     this.#remoteEndPoint = checkEndPoint('remoteEndPoint', init.remoteEndPoint)
     this.#localEndPoint = checkEndPoint('localEndPoint', init.localEndPoint)
   }
@@ -125,7 +140,12 @@ export class UdpSocketSession extends SocketSession {
     return this.#queue.length - this.#head
   }
 
-  /** Datagrams dropped because the queue was full (or the session was closing). */
+  /** Bytes of the datagrams waiting for delivery. */
+  get queuedBytes(): number {
+    return this.#queuedBytes
+  }
+
+  /** Datagrams dropped because the queue was full, in count or bytes (or the session was closing). */
   get droppedDatagrams(): number {
     return this.#dropped
   }
@@ -143,7 +163,8 @@ export class UdpSocketSession extends SocketSession {
   /**
    * A datagram of this peer arrived (call it from the socket's demultiplexer, in arrival order). It is delivered to
    * `onData` now, or queued while receiving is paused or before `start`. Returns false when it was dropped: the
-   * queue is full, or the session is closing or closed. The buffer becomes the session's (and then the handler's).
+   * queue is full (`maxQueuedDatagrams` datagrams, or `maxQueuedBytes` bytes with this one), or the session is closing
+   * or closed. The buffer becomes the session's (and then the handler's).
    */
   receive(datagram: Buffer): boolean {
     if (this.state !== 'open') {
@@ -154,11 +175,12 @@ export class UdpSocketSession extends SocketSession {
       this.#deliverOne(datagram)
       return true
     }
-    if (this.queuedDatagrams >= this.#maxQueued) {
+    if (this.queuedDatagrams >= this.#maxQueued || this.#queuedBytes + datagram.length > this.#maxQueuedBytes) {
       this.#dropped += 1
       return false
     }
     this.#queue.push(datagram)
+    this.#queuedBytes += datagram.length
     this.#flush()
     return true
   }
@@ -179,6 +201,20 @@ export class UdpSocketSession extends SocketSession {
   override trySend(data: Uint8Array): boolean {
     if (!(data instanceof Uint8Array) || data.byteLength > this.#sender.maxDatagramSize) return false
     return super.trySend(data)
+  }
+
+  /**
+   * Queue a copy of `data` (a string encoded in `encoding`) as one datagram; the caller keeps `data`. False, and
+   * nothing queued, as for {@link UdpSocketSession.trySend}, also when the encoded string is larger than
+   * {@link UdpSocketSession.maxDatagramSize}. Never throws.
+   */
+  override trySendCopy(data: Uint8Array | string, encoding: TextEncoding = 'utf8'): boolean {
+    const limit = this.#sender.maxDatagramSize
+    if (typeof data === 'string') {
+      // No encoding takes more than 3 bytes per UTF-16 code unit: short strings fit without measuring.
+      if (data.length * 3 > limit && Buffer.byteLength(data, encoding) > limit) return false
+    } else if (!(data instanceof Uint8Array) || data.byteLength > limit) return false
+    return super.trySendCopy(data, encoding)
   }
 
   /** Hold further datagrams in the queue (bounded by `maxQueuedDatagrams`) until {@link UdpSocketSession.resumeReceive}. */
@@ -208,6 +244,7 @@ export class UdpSocketSession extends SocketSession {
       this.#dropped += this.queuedDatagrams
       this.#queue = []
       this.#head = 0
+      this.#queuedBytes = 0
       return
     }
     this.#flush()
@@ -263,6 +300,7 @@ export class UdpSocketSession extends SocketSession {
         const datagram = this.#queue[this.#head] as Buffer
         this.#queue[this.#head] = emptyBuffer
         this.#head += 1
+        this.#queuedBytes -= datagram.length
         this.#datagramsReceived += 1
         this.deliver(datagram)
       }

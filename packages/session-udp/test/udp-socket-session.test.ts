@@ -1,4 +1,5 @@
-import { CloseReason, SocketError } from '@socketlite/socket-base'
+import { ChunkPool } from '@socketlite/sending-queue'
+import { CloseReason, type EndPoint, SocketError } from '@socketlite/socket-base'
 import { SessionRecorder, seededRandom, withTimeout } from '@socketlite/testing'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import { UdpSocketSession, type UdpSocketSessionInit } from '../src/index.js'
@@ -91,6 +92,26 @@ describe('UdpSocketSession: receiving', () => {
     expect(indexes(recorder)).toEqual([1, 2, 3, 6])
   })
 
+  test('drops and counts datagrams that would take the waiting bytes past maxQueuedBytes (1 MiB by default)', () => {
+    const { session } = makeSession({ maxQueuedBytes: 10 })
+    const recorder = new SessionRecorder()
+    session.start(recorder)
+    session.pauseReceive()
+    const accepted = [4, 4, 4, 2, 1].map((size, index) => session.receive(Buffer.alloc(size, index)))
+    expect(accepted).toEqual([true, true, false, true, false])
+    expect(session.queuedBytes).toBe(10)
+    expect(session.droppedDatagrams).toBe(2)
+    session.resumeReceive()
+    expect(recorder.received.map((data) => data.length)).toEqual([4, 4, 2])
+    expect(session.queuedBytes).toBe(0)
+    const byDefault = makeSession().session
+    byDefault.pauseReceive()
+    let kept = 0
+    while (byDefault.receive(Buffer.alloc(65_507)) && kept < 100) kept += 1
+    expect(kept).toBe(Math.floor(1_048_576 / 65_507))
+    expect(byDefault.queuedBytes).toBeLessThanOrEqual(1_048_576)
+  })
+
   test('a handler that pauses from onData stops the delivery of the queued datagrams at once', () => {
     const { session } = makeSession()
     const seen: number[] = []
@@ -99,7 +120,6 @@ describe('UdpSocketSession: receiving', () => {
         seen.push(data.readUInt32BE(0))
         session.pauseReceive()
       },
-      onDrain: () => {},
       onClosed: () => {},
     })
     session.pauseReceive()
@@ -120,7 +140,6 @@ describe('UdpSocketSession: receiving', () => {
         seen.push(index)
         if (index < 5) session.receive(datagram(index + 10))
       },
-      onDrain: () => {},
       onClosed: () => {},
     })
     session.receive(datagram(0))
@@ -141,7 +160,6 @@ describe('UdpSocketSession: receiving', () => {
           session.pauseReceive()
         }
       },
-      onDrain: () => {},
       onClosed: () => {},
     })
     let next = 0
@@ -191,6 +209,31 @@ describe('UdpSocketSession: sending', () => {
     expect(sender.sent.every((item) => item.remote === session.remoteEndPoint)).toBe(true)
   })
 
+  test('trySendCopy: each copy (or encoded string) is one datagram, also with a chunk pool', async () => {
+    const { session, sender } = makeSession({ sendPool: new ChunkPool({ chunkSize: 8, maxChunks: 2 }) })
+    session.start(new SessionRecorder())
+    const reused = Buffer.from('abc')
+    expect(session.trySendCopy(reused)).toBe(true)
+    reused.fill(0x7a)
+    expect(session.trySendCopy('dé')).toBe(true)
+    expect(session.trySendCopy('fg', 'latin1')).toBe(true)
+    expect(session.trySendCopy('')).toBe(true)
+    expect(session.trySendCopy(Buffer.from('a longer datagram'))).toBe(true)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(sender.sent.map((item) => item.data.toString())).toEqual(['abc', 'dé', 'fg', '', 'a longer datagram'])
+  })
+
+  test('trySendCopy refuses a string whose encoding is larger than one datagram', async () => {
+    const { session, sender } = makeSession({ sender: new ManualSender(100) })
+    session.start(new SessionRecorder())
+    expect(session.trySendCopy('é'.repeat(51))).toBe(false) // 102 bytes
+    expect(session.trySendCopy('é'.repeat(50))).toBe(true) // 100 bytes
+    expect(session.trySendCopy(Buffer.alloc(101))).toBe(false)
+    expect(session.trySendCopy(7 as unknown as string)).toBe(false)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(sender.sent.map((item) => item.data.length)).toEqual([100])
+  })
+
   test('refuses a payload larger than one datagram, accepts exactly the limit', async () => {
     const { session, sender } = makeSession({ sender: new ManualSender(100) })
     session.start(new SessionRecorder())
@@ -220,6 +263,24 @@ describe('UdpSocketSession: sending', () => {
     await recorder.drained()
     expect(session.datagramsSent).toBe(2)
     expect(session.bytesSent).toBe(1_000)
+  })
+
+  test('a send that fills the queue is reported unwritable, then writable, even when its datagram left at once', async () => {
+    // A sender that reports every datagram sent synchronously: the queue is writable again before the next tick.
+    class ImmediateSender extends ManualSender {
+      override send(data: Uint8Array, remote: EndPoint, callback: (error: Error | null) => void): void {
+        super.send(data, remote, callback)
+        this.complete()
+      }
+    }
+    const { session } = makeSession({ sender: new ImmediateSender(), sendHighWaterMark: 10, sendLowWaterMark: 0 })
+    const recorder = new SessionRecorder()
+    session.start(recorder)
+    expect(session.trySend(Buffer.alloc(10))).toBe(true)
+    expect(session.trySend(Buffer.alloc(1))).toBe(false) // a refused sender...
+    await recorder.drained() // ...always hears of the room
+    expect(recorder.writabilityChanges).toEqual([false, true])
+    expect(session.writable).toBe(true)
   })
 
   test('replies go to the new endpoint after the peer roamed', async () => {
@@ -290,6 +351,7 @@ describe('UdpSocketSession: options', () => {
       { remoteEndPoint: { address: '127.0.0.1', port: -1, family: 'IPv4' } },
       { localEndPoint: undefined as never },
       { maxQueuedDatagrams: 0 },
+      { maxQueuedBytes: 0 },
       { closeTimeOut: -1 },
       { sendHighWaterMark: 0 },
     ]

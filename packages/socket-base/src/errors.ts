@@ -14,7 +14,6 @@ export type SocketErrorCode =
   | 'ERR_CONNECTION_REFUSED'
   | 'ERR_SESSION_CLOSED'
   | 'ERR_SEND_TIMEOUT'
-  | 'ERR_QUEUE_FULL'
   | 'ERR_DATAGRAM_TOO_LARGE'
   | 'ERR_PROTOCOL'
   | 'ERR_REQUEST_TOO_LARGE'
@@ -147,17 +146,6 @@ export class SendTimeoutError extends SocketError {
   constructor(message = 'No room in the sending queue within sendTimeOut', options?: SocketErrorOptions) {
     super('ERR_SEND_TIMEOUT', message, options)
     this.name = 'SendTimeoutError'
-  }
-}
-
-/** A payload was refused because the queue has no room for it. Code `ERR_QUEUE_FULL`. */
-export class QueueFullError extends SocketError {
-  /** This class's code(s), so that a union of error classes narrows on `code`. */
-  declare readonly code: 'ERR_QUEUE_FULL'
-
-  constructor(message = 'The sending queue is full', options?: SocketErrorOptions) {
-    super('ERR_QUEUE_FULL', message, options)
-    this.name = 'QueueFullError'
   }
 }
 

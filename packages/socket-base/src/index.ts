@@ -55,7 +55,6 @@ export {
   ListenError,
   PoolExhaustedError,
   ProtocolError,
-  QueueFullError,
   SendTimeoutError,
   ServerStateError,
   SessionClosedError,

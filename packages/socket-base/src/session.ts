@@ -1,5 +1,5 @@
 import type { CloseReason } from './close-reason.js'
-import type { ListenerInfo, ResolvedServerConfig } from './config.js'
+import type { ListenerInfo, ResolvedServerConfig, TextEncoding } from './config.js'
 import type { EndPoint } from './endpoint.js'
 import type { Logger } from './logging.js'
 import type { ReceiveFilter } from './receive-filter.js'
@@ -9,14 +9,22 @@ import type { ServerState } from './states.js'
 export type SocketSessionState = 'open' | 'closing' | 'closed'
 
 /**
- * The owner of a {@link SocketSession} (the app session): told about received bytes, room in the queue and the
- * end of the connection. Called synchronously from the socket's events, never re-entrantly from `trySend`.
+ * The owner of a {@link SocketSession} (the app session): told about received bytes, the session's writability
+ * and the end of the connection. Called synchronously from the socket's events, never re-entrantly from `trySend`
+ * or `close`.
  */
 export interface SocketSessionHandler {
   /** Bytes received. The buffer is the handler's to keep: the session never reuses it. */
   onData(data: Buffer): void
-  /** The sending queue went from above the high water mark to below the low water mark. */
-  onDrain(): void
+  /**
+   * The session's {@link SocketSession.writable} changed (Netty's `channelWritabilityChanged`): `false` once its
+   * sending queue is full (a send was refused, or the high water mark was reached), `true` again once it fell below
+   * the low water mark. The one backpressure signal: stop producing while unwritable (e.g. pause reading the peer
+   * whose requests make the replies). Changes alternate, starting with `false`; a change caused by `trySend` is
+   * reported asynchronously, in a later tick, even if the queue became writable again meanwhile (then both changes
+   * come, in order); only while the session is open.
+   */
+  onWritabilityChanged?(writable: boolean): void
   /** The peer ended its side (TCP FIN). The session is closing with `ClientClosing`; `onClosed` follows. */
   onEnd?(): void
   /** The connection is gone; called exactly once, with the first close reason. */
@@ -37,14 +45,26 @@ export interface SocketSession {
   readonly closeReason: CloseReason | undefined
   /** Bytes accepted by `trySend` and not yet written to the kernel. */
   readonly pendingBytes: number
+  /**
+   * Netty's `isWritable()`: true while the session is open and its sending queue is not full (see
+   * {@link SocketSessionHandler.onWritabilityChanged}). Advisory: `trySend` still accepts what fits.
+   */
+  readonly writable: boolean
   /** Start reading; bytes go to `handler`. Called once. */
   start(handler: SocketSessionHandler): void
   /**
-   * Queue `data`, taking ownership of it: the caller must not modify it afterwards (`AppSession` copies user
-   * buffers before handing them here). False when closing, closed or over the high water mark (a payload larger
-   * than the mark is accepted into an empty queue); a refused payload is not queued at all. Never throws.
+   * Queue `data`, taking ownership of it: the caller must not modify it afterwards (small payloads are copied into
+   * the queue's chunk anyway, large ones are queued without a copy). False when closing, closed or over the high
+   * water mark (a payload larger than the mark is accepted into an empty queue); a refused payload is not queued at
+   * all. Never throws.
    */
   trySend(data: Uint8Array): boolean
+  /**
+   * Queue a copy of `data`, the caller keeping it: bytes are copied, a string is encoded in `encoding` (default
+   * `'utf8'`), once, straight into the sending queue (never into a temporary buffer first). Same room rule and
+   * result as {@link SocketSession.trySend}. Never throws.
+   */
+  trySendCopy(data: Uint8Array | string, encoding?: TextEncoding): boolean
   /** Stop reading from the peer (backpressure). */
   pauseReceive(): void
   /** Resume reading. */

@@ -9,8 +9,10 @@ export interface ComplianceSession {
   readonly state: 'open' | 'closing' | 'closed'
   readonly closeReason: number | undefined
   readonly pendingBytes: number
+  readonly writable: boolean
   start(handler: ComplianceHandler): void
   trySend(data: Uint8Array): boolean
+  trySendCopy(data: Uint8Array | string, encoding?: 'utf8' | 'latin1'): boolean
   pauseReceive(): void
   resumeReceive(): void
   close(reason: number): Promise<void>
@@ -69,7 +71,8 @@ function required<T>(value: T | undefined, name: string): T {
 
 /**
  * Register the behaviour every socket session must show (the contract of socket-base's `SocketSession`) as a
- * vitest `describe` block: echo, ordering, buffer ownership, the high/low water marks and `onDrain`, close
+ * vitest `describe` block: echo, ordering, buffer ownership, copies and strings, the high/low water marks and the
+ * writability signal (`writable`, `onWritabilityChanged`), close
  * draining, first-reason-wins, idempotent close, exactly one `onClosed`, pause/resume; for stream transports
  * also FIN → `ClientClosing`, reset → `SocketError`, and the close deadline against a peer that does not read.
  * session-async, session-tls and session-udp run it with their own `setup`.
@@ -148,33 +151,74 @@ export function sessionCompliance(options: SessionComplianceOptions): void {
       ).toBeUndefined()
     })
 
+    test('trySendCopy copies bytes and encodes strings: the caller may reuse its buffer at once', async () => {
+      const { session, peer } = await open()
+      session.start(new SessionRecorder())
+      const reused = Buffer.from('first;')
+      expect(session.trySendCopy(reused)).toBe(true)
+      reused.write('XXXXX;')
+      expect(session.trySendCopy(reused)).toBe(true)
+      expect(session.trySendCopy('héllo;')).toBe(true)
+      expect(session.trySendCopy('héllo;', 'latin1')).toBe(true)
+      expect(session.trySend(Buffer.from('owned;'))).toBe(true)
+      const expected = Buffer.concat([
+        Buffer.from('first;XXXXX;'),
+        Buffer.from('héllo;', 'utf8'),
+        Buffer.from('héllo;', 'latin1'),
+        Buffer.from('owned;'),
+      ])
+      expect(session.pendingBytes).toBe(expected.length)
+      expect(bytesDiff(await peer.read(expected.length), expected)).toBeUndefined()
+    })
+
     test('counts queued bytes in pendingBytes until they are written', async () => {
       const { session, peer } = await open({ sendHighWaterMark: 1_000, sendLowWaterMark: 0 })
       const recorder = new SessionRecorder()
       session.start(recorder)
       expect(session.pendingBytes).toBe(0)
       expect(session.trySend(payload(600))).toBe(true)
-      expect(session.trySend(payload(400, 1))).toBe(true)
+      expect(session.trySendCopy(payload(400, 1))).toBe(true)
       expect(session.pendingBytes).toBe(1_000)
-      // The queue reached the high mark, so the low mark (0 = empty) fires onDrain once everything was written.
+      expect(session.writable).toBe(false)
+      // The queue reached the high mark, so with the low mark 0 it is writable again once everything was written.
       await recorder.drained()
       expect(session.pendingBytes).toBe(0)
+      expect(session.writable).toBe(true)
+      expect(recorder.writabilityChanges).toEqual([false, true])
       expect(bytesDiff(await peer.read(1_000), Buffer.concat([payload(600), payload(400, 1)]))).toBeUndefined()
     })
 
-    test('accepts up to the high water mark, refuses what does not fit, and signals the drain', async () => {
+    test('accepts up to the high water mark, refuses what does not fit, and signals writability', async () => {
       const { session, peer } = await open({ sendHighWaterMark: 1_024, sendLowWaterMark: 512 })
       const recorder = new SessionRecorder()
       session.start(recorder)
+      expect(session.writable).toBe(true)
       expect(session.trySend(payload(1_000))).toBe(true)
+      expect(session.writable).toBe(true)
       expect(session.trySend(payload(24, 1))).toBe(true)
+      expect(session.writable).toBe(false)
       expect(session.trySend(payload(1, 2))).toBe(false)
+      expect(session.trySendCopy('x')).toBe(false)
       expect(session.pendingBytes).toBe(1_024)
       expect(bytesDiff(await peer.read(1_024), Buffer.concat([payload(1_000), payload(24, 1)]))).toBeUndefined()
       await recorder.drained()
-      expect(recorder.drainCount).toBe(1)
+      expect(recorder.writabilityChanges).toEqual([false, true])
+      expect(session.writable).toBe(true)
       expect(session.trySend(payload(3, 3))).toBe(true)
       expect(bytesDiff(await peer.read(3), payload(3, 3))).toBeUndefined()
+    })
+
+    test('reports a writability change made by trySend later, never from inside it', async () => {
+      const { session, peer } = await open({ sendHighWaterMark: 100, sendLowWaterMark: 0 })
+      const recorder = new SessionRecorder()
+      session.start(recorder)
+      expect(session.trySend(payload(100))).toBe(true)
+      expect(session.writable).toBe(false)
+      expect(recorder.writabilityChanges).toEqual([])
+      await recorder.unwritable()
+      expect(bytesDiff(await peer.read(100), payload(100))).toBeUndefined()
+      await recorder.drained()
+      expect(recorder.writabilityChanges).toEqual([false, true])
     })
 
     test('accepts one payload larger than the high water mark into an empty queue', async () => {
@@ -226,16 +270,19 @@ export function sessionCompliance(options: SessionComplianceOptions): void {
       expect(recorder.closedReasons).toEqual([reasons.ServerClosing])
     })
 
-    test('refuses trySend once closing and after closed', async () => {
+    test('refuses trySend once closing and after closed, and is not writable then', async () => {
       const { session } = await open()
       const recorder = new SessionRecorder()
       session.start(recorder)
       const closing = session.close(reasons.ServerClosing)
       expect(session.trySend(payload(1))).toBe(false)
+      expect(session.trySendCopy('x')).toBe(false)
+      expect(session.writable).toBe(false)
       await withTimeout(closing, 2_000, 'close()')
       expect(session.state).toBe('closed')
       expect(session.trySend(payload(1))).toBe(false)
       expect(session.pendingBytes).toBe(0)
+      expect(recorder.writabilityChanges).toEqual([])
     })
 
     if (!options.stream) return
@@ -287,7 +334,7 @@ export function sessionCompliance(options: SessionComplianceOptions): void {
           recorder.onData(data)
           session.trySend(reply)
         },
-        onDrain: () => recorder.onDrain(),
+        onWritabilityChanged: (writable) => recorder.onWritabilityChanged(writable),
         onEnd: () => recorder.onEnd(),
         onClosed: (reason) => recorder.onClosed(reason),
       })

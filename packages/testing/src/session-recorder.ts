@@ -1,7 +1,7 @@
 /** What a socket session tells its owner; the structural twin of socket-base's `SocketSessionHandler`. */
 export interface ComplianceHandler {
   onData(data: Buffer): void
-  onDrain(): void
+  onWritabilityChanged?(writable: boolean): void
   onEnd?(): void
   onClosed(reason: number): void
 }
@@ -9,7 +9,8 @@ export interface ComplianceHandler {
 /** One call the session made on a {@link SessionRecorder}, in order. */
 export type RecordedEvent =
   | { readonly type: 'data'; readonly data: Buffer }
-  | { readonly type: 'drain' }
+  | { readonly type: 'unwritable' }
+  | { readonly type: 'writable' }
   | { readonly type: 'end' }
   | { readonly type: 'closed'; readonly reason: number }
 
@@ -51,8 +52,8 @@ export class SessionRecorder implements ComplianceHandler {
     this.#notify()
   }
 
-  onDrain(): void {
-    this.events.push({ type: 'drain' })
+  onWritabilityChanged(writable: boolean): void {
+    this.events.push({ type: writable ? 'writable' : 'unwritable' })
     this.#notify()
   }
 
@@ -76,9 +77,16 @@ export class SessionRecorder implements ComplianceHandler {
     return Buffer.concat(this.received)
   }
 
-  /** How many times `onDrain` was called. */
+  /** How many times the session became writable again (`onWritabilityChanged(true)`): the drains. */
   get drainCount(): number {
-    return this.count('drain')
+    return this.count('writable')
+  }
+
+  /** The writability changes reported, in order (`false` = unwritable). */
+  get writabilityChanges(): boolean[] {
+    return this.events.flatMap((event) =>
+      event.type === 'writable' ? [true] : event.type === 'unwritable' ? [false] : [],
+    )
   }
 
   /** The reasons `onClosed` was called with (one entry, if the session keeps its contract). */
@@ -109,9 +117,14 @@ export class SessionRecorder implements ComplianceHandler {
     return this.receivedBytes
   }
 
-  /** Resolve once `onDrain` was called `count` times in all (at most `timeoutMs`). */
+  /** Resolve once the session became writable again `count` times in all (at most `timeoutMs`). */
   drained(count = 1, timeoutMs = 2_000): Promise<void> {
-    return this.until(() => this.drainCount >= count, timeoutMs, `onDrain #${count}`)
+    return this.until(() => this.drainCount >= count, timeoutMs, `onWritabilityChanged(true) #${count}`)
+  }
+
+  /** Resolve once the session reported itself unwritable `count` times in all (at most `timeoutMs`). */
+  unwritable(count = 1, timeoutMs = 2_000): Promise<void> {
+    return this.until(() => this.count('unwritable') >= count, timeoutMs, `onWritabilityChanged(false) #${count}`)
   }
 
   /** Resolve with the close reason once `onClosed` was called (at most `timeoutMs`). */

@@ -18,7 +18,6 @@ export type SocketErrorCode =
   | 'ERR_PROTOCOL'
   | 'ERR_REQUEST_TOO_LARGE'
   | 'ERR_TLS_HANDSHAKE'
-  | 'ERR_POOL_EXHAUSTED'
   | 'ERR_CLUSTER_UNAVAILABLE'
   | 'ERR_INTERNAL'
 
@@ -182,17 +181,6 @@ export class TlsHandshakeError extends SocketError {
   constructor(message: string, options?: SocketErrorOptions) {
     super('ERR_TLS_HANDSHAKE', message, options)
     this.name = 'TlsHandshakeError'
-  }
-}
-
-/** A pool at its maximum size had no free item. Code `ERR_POOL_EXHAUSTED`. */
-export class PoolExhaustedError extends SocketError {
-  /** This class's code(s), so that a union of error classes narrows on `code`. */
-  declare readonly code: 'ERR_POOL_EXHAUSTED'
-
-  constructor(message: string, options?: SocketErrorOptions) {
-    super('ERR_POOL_EXHAUSTED', message, options)
-    this.name = 'PoolExhaustedError'
   }
 }
 

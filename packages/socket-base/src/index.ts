@@ -53,7 +53,6 @@ export {
   InternalError,
   InvalidArgumentError,
   ListenError,
-  PoolExhaustedError,
   ProtocolError,
   SendTimeoutError,
   ServerStateError,
@@ -88,6 +87,7 @@ export type {
   ConnectionFilter,
   SocketSession,
   SocketSessionHandler,
+  SocketSessionKind,
   SocketSessionState,
   TlsSessionInfo,
 } from './session.js'

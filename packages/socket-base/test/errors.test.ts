@@ -8,7 +8,6 @@ import {
   InternalError,
   InvalidArgumentError,
   ListenError,
-  PoolExhaustedError,
   ProtocolError,
   SendTimeoutError,
   ServerStateError,
@@ -55,7 +54,6 @@ const cases: { name: string; code: SocketErrorCode; make: (options?: { cause?: u
     make: (o) => new ProtocolError('too large', { ...o, code: 'ERR_REQUEST_TOO_LARGE' }),
   },
   { name: 'TlsHandshakeError', code: 'ERR_TLS_HANDSHAKE', make: (o) => new TlsHandshakeError('handshake', o) },
-  { name: 'PoolExhaustedError', code: 'ERR_POOL_EXHAUSTED', make: (o) => new PoolExhaustedError('empty', o) },
   {
     name: 'ClusterUnavailableError',
     code: 'ERR_CLUSTER_UNAVAILABLE',

@@ -50,7 +50,8 @@ function endPoint(address: string | undefined, port: number | undefined, family:
  * - The socket is set to allow half-open connections (the session ends its side itself, after draining), to
  *   `noDelay` and to keep-alive as configured.
  * - Each `data` chunk goes to `onData` as is (Node never reuses it). The peer's FIN closes the session with
- *   `ClientClosing` (what was queued before still goes out), an error with `SocketError`.
+ *   `ClientClosing` (what was queued before still goes out), or, with `allowHalfOpen`, leaves it open for sending
+ *   until its owner closes it; an error closes it with `SocketError`.
  * - A batch of queued buffers is written corked, so Node hands it to the kernel as one `writev`.
  *
  * Make one from an accepted socket (`new AsyncSocketSession(socket, init)`), or connect out with

@@ -1,10 +1,11 @@
-import { type ChunkPool, SendingQueue } from '@socketlite/sending-queue'
+import { SendingQueue, type SmartPool } from '@socketlite/sending-queue'
 import {
   CloseReason,
   type EndPoint,
   InvalidArgumentError,
   type SocketSession as SocketSessionContract,
   type SocketSessionHandler,
+  type SocketSessionKind,
   type SocketSessionState,
   type TextEncoding,
 } from '@socketlite/socket-base'
@@ -27,12 +28,19 @@ export interface SocketSessionInit {
    * sessions. Without one, each session makes its chunks itself (an allocation per write).
    * @default no pool
    */
-  sendPool?: ChunkPool
+  sendPool?: SmartPool
   /**
    * How long `close()` may drain the queue and wait for the connection to end (ms); then the transport is
    * destroyed. A finite number ≥ 0.
    */
   closeTimeOut: number
+  /**
+   * Stay open for sending after the peer ended its side (Node's `allowHalfOpen`): the handler's `onEnd` is told,
+   * `closeReason` is `ClientClosing` from then on, and the session closes (draining its queue) only when `close()` is
+   * called. Without it the peer's end starts closing at once. Streams only; a datagram session has no end.
+   * @default false
+   */
+  allowHalfOpen?: boolean
 }
 
 /** Bits of `SocketSession.#flags` (one field instead of eight booleans: sessions are many, most of them idle). */
@@ -57,6 +65,10 @@ const Flag = {
   ToldUnwritable: 256,
   /** A writability check is scheduled for the next tick (a change caused by `trySend`). */
   WritabilityScheduled: 512,
+  /** `allowHalfOpen` was set. */
+  HalfOpen: 1024,
+  /** The peer ended its side of a half-open session, which stays open for sending. */
+  InputEnded: 2048,
 } as const
 
 /** Options a transport passes to the base (not user options). */
@@ -106,13 +118,14 @@ export abstract class SocketSession implements SocketSessionContract {
 
   /**
    * @throws {InvalidArgumentError} a water mark is not a valid byte count (see {@link SocketSessionInit}),
-   * `closeTimeOut` is not a finite number ≥ 0, or `sendPool` is not a `ChunkPool`.
+   * `closeTimeOut` is not a finite number ≥ 0, or `sendPool` is not a `SmartPool`.
    */
   constructor(init: SocketSessionInit, transport: SocketSessionTransportOptions = {}) {
     if (typeof init.closeTimeOut !== 'number' || !Number.isFinite(init.closeTimeOut) || init.closeTimeOut < 0) {
       throw new InvalidArgumentError(`closeTimeOut must be a finite number >= 0, got ${String(init.closeTimeOut)}`)
     }
     this.#closeTimeOut = init.closeTimeOut
+    if (init.allowHalfOpen === true) this.#flags = Flag.HalfOpen
     // No callback from the queue (a closure per session): writability is read where the queue changes.
     this.#queue = new SendingQueue({
       highWaterMark: init.sendHighWaterMark,
@@ -132,12 +145,25 @@ export abstract class SocketSession implements SocketSessionContract {
     return false
   }
 
+  /** `'stream'`; a datagram transport overrides it (and {@link SocketSession.maxMessageSize}). */
+  get kind(): SocketSessionKind {
+    return 'stream'
+  }
+
+  /** Largest payload of one send: `Infinity` for a stream. */
+  get maxMessageSize(): number {
+    return Number.POSITIVE_INFINITY
+  }
+
   /** `open`, then `closing` from the first close (call, FIN, error) until the transport is gone, then `closed`. */
   get state(): SocketSessionState {
     return this.#state
   }
 
-  /** The first close reason, once closing. */
+  /**
+   * The first close reason, once closing; for a half-open session `ClientClosing` from the peer's end on (it stays
+   * `open` for sending until closed).
+   */
   get closeReason(): CloseReason | undefined {
     return this.#closeReason
   }
@@ -245,7 +271,8 @@ export abstract class SocketSession implements SocketSessionContract {
    */
   close(reason: CloseReason): Promise<void> {
     if (this.#state === 'open') {
-      this.#closeReason = reason
+      // A half-open session whose peer ended keeps ClientClosing: the peer's end came first.
+      this.#closeReason ??= reason
       this.#beginClose()
     }
     let closed = this.#closed
@@ -304,10 +331,23 @@ export abstract class SocketSession implements SocketSessionContract {
     }
   }
 
-  /** The peer ended its side (TCP FIN): closing with `ClientClosing` unless a reason came first. */
+  /**
+   * The peer ended its side (TCP FIN): closing with `ClientClosing` unless a reason came first; with `allowHalfOpen`,
+   * the session stays open for sending (with `ClientClosing` as its close reason) until its owner closes it.
+   */
   protected peerEnded(): void {
-    if (this.#state !== 'open') return
+    const flags = this.#flags
+    if (this.#state !== 'open' || (flags & Flag.InputEnded) !== 0) return
     this.#closeReason = CloseReason.ClientClosing
+    if ((flags & Flag.HalfOpen) !== 0) {
+      this.#flags = flags | Flag.InputEnded
+      try {
+        this.#handler?.onEnd?.()
+      } catch (error) {
+        this.#handlerFailed(error)
+      }
+      return
+    }
     this.#state = 'closing'
     try {
       this.#handler?.onEnd?.()
@@ -324,7 +364,7 @@ export abstract class SocketSession implements SocketSessionContract {
   protected transportFailed(error: Error): void {
     this.#closeError ??= error
     if (this.#state === 'open') {
-      this.#closeReason = CloseReason.SocketError
+      this.#closeReason ??= CloseReason.SocketError
       this.#state = 'closing'
     }
     if ((this.#flags & Flag.TransportGone) !== 0) return

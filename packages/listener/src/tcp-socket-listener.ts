@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
-import { type EndPoint, InvalidArgumentError, ListenError } from '@socketlite/socket-base'
+import { type EndPoint, InvalidArgumentError, ListenError, resolveListenAddress } from '@socketlite/socket-base'
 import { bindOnce, startSucceeded } from './bind-once.js'
-import { endPointOf, resolveListenAddress } from './endpoint.js'
+import { endPointOf } from './endpoint.js'
 
 /** Options of {@link TcpSocketListener}. */
 export interface TcpSocketListenerInit {

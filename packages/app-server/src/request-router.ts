@@ -88,7 +88,8 @@ export class RequestRouter<TRequest, TSession = unknown> {
       throw new InvalidArgumentError(`a command key is a string or a finite number, got ${String(key)}`)
     }
     if (typeof handler !== 'function') throw new InvalidArgumentError('a command handler must be a function')
-    const commands = (this.#commands ??= new Map())
+    this.#commands ??= new Map()
+    const commands = this.#commands
     const folded = typeof key === 'string' && this.#ignoreCase ? key.toLowerCase() : key
     if (commands.has(folded)) throw new InvalidArgumentError(`the command ${JSON.stringify(key)} exists already`)
     commands.set(folded, handler as Handler)

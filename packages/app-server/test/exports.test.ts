@@ -33,3 +33,27 @@ test('config plumbing is not part of the public surface', () => {
   expect('port' in appServer.serverConfigDefaults).toBe(false)
   expect(appServer.serverConfigDefaults.maxRequestLength).toBe(65_536)
 })
+
+test('server plumbing is not part of the public surface', () => {
+  for (const name of [
+    'SessionHost',
+    'createTransport',
+    'TcpTransport',
+    'TlsTransport',
+    'UdpTransport',
+    'ServerEndpoints',
+    'Admission',
+    'RequestRouter',
+    'Dispatcher',
+    'StreamDispatcher',
+    'DatagramDispatcher',
+    'ListenerAwareEmitter',
+    'kServerContext',
+  ]) {
+    expect(name in appServer, name).toBe(false)
+  }
+  // What users write against stays.
+  for (const name of ['AppServer', 'AppSession', 'CloseReason', 'closeReasonName', 'SocketError']) {
+    expect(name in appServer, name).toBe(true)
+  }
+})

@@ -132,7 +132,7 @@ describe('TLS listeners', () => {
       },
     )
     const sessionClosed = next<[AppSession, CloseReason]>(app, 'sessionClosed')
-    const client = await tlsClient(port, { allowHalfOpen: true })
+    const client = await tlsClient(port)
     const replies = readUntilEnd(client)
     client.end('ECHO late\r\n')
     expect((await replies).toString()).toBe('late\r\n')

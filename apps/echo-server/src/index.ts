@@ -58,6 +58,7 @@ export {
 export { formatEscapes, parseEscapes } from './escapes.js'
 export { PinoLogFactory, type PinoLogFactoryInit } from './pino-log-factory.js'
 export { RawEchoFilter } from './raw-echo-filter.js'
+export { TerminatorEchoFilter } from './terminator-echo-filter.js'
 export {
   generateSelfSignedCertificate,
   type SelfSignedCertificate,

@@ -7,15 +7,14 @@ import {
   type SocketSession,
 } from '@socketlite/socket-base'
 import { ConnectionSlots } from './connection-slots.js'
-import { isThenable, kRelease, kSlotAddress } from './internal.js'
+import { type Admitted, isThenable, kAdmission } from './internal.js'
 import type { PendingConnection } from './pending-connection.js'
 import type { RejectionCause, ServerCounters } from './server-stats.js'
 
 /** What admission needs of a session it made: where it records the slot and the connection to release. */
 export interface AdmittedSession {
   readonly sessionId: string
-  [kSlotAddress]: string | undefined
-  [kRelease]: { release(): void } | undefined
+  [kAdmission]: Admitted | undefined
 }
 
 /** What admission needs from its server. */
@@ -126,11 +125,9 @@ export class Admission<TSession extends AdmittedSession> {
       this.#inProgress--
       host.settled()
     }
-    session[kSlotAddress] = address
-    if (connection.releases) session[kRelease] = connection
+    session[kAdmission] = connection.releases ? { address, connection } : address
     if (!host.register(session, connection)) {
-      session[kSlotAddress] = undefined
-      session[kRelease] = undefined
+      session[kAdmission] = undefined
       this.#logger.error('Connection refused: its session id is in use', { sessionId: session.sessionId })
       void socketSession.close(CloseReason.InternalError)
       return this.#refuse(connection, 'acceptError', address)
@@ -140,19 +137,18 @@ export class Admission<TSession extends AdmittedSession> {
 
   /** A session admitted here closed: its slot is free again, and its connection forgotten. */
   closed(session: TSession): void {
-    const address = session[kSlotAddress]
-    if (address !== undefined) {
-      session[kSlotAddress] = undefined
-      this.#slots.release(address)
+    const admitted = session[kAdmission]
+    if (admitted === undefined) return
+    session[kAdmission] = undefined
+    if (typeof admitted === 'string') {
+      this.#slots.release(admitted)
+      return
     }
-    const connection = session[kRelease]
-    if (connection !== undefined) {
-      session[kRelease] = undefined
-      try {
-        connection.release()
-      } catch (error) {
-        this.#logger.error('Releasing a connection threw', { sessionId: session.sessionId, err: error })
-      }
+    this.#slots.release(admitted.address)
+    try {
+      admitted.connection.release()
+    } catch (error) {
+      this.#logger.error('Releasing a connection threw', { sessionId: session.sessionId, err: error })
     }
   }
 

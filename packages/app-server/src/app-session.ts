@@ -18,12 +18,14 @@ import type { AppServer } from './app-server.js'
 import { DatagramDispatcher } from './datagram-dispatcher.js'
 import { type Dispatcher, Phase } from './dispatcher.js'
 import {
+  type Admitted,
+  clock,
+  clockToDate,
+  kAdmission,
   kAttach,
   kLastActive,
-  kRelease,
   kSendingEnded,
   kServerContext,
-  kSlotAddress,
   kStart,
   kTrySendShared,
   kWritable,
@@ -76,7 +78,7 @@ interface SendWaiter {
 
 /** The size of `data` when it is larger than `limit` (strings measured only when they may be), else -1. */
 function sizeOver(data: Uint8Array | string, limit: number, encoding: BufferEncoding): number {
-  if (typeof data !== 'string') return data.byteLength > limit ? data.byteLength : -1
+  if (typeof data !== 'string') return data.length > limit ? data.length : -1
   // No encoding takes more than 3 bytes per UTF-16 code unit: a short string fits without measuring.
   if (data.length * 3 <= limit) return -1
   const size = Buffer.byteLength(data, encoding)
@@ -120,16 +122,13 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
   readonly listener: ListenerInfo | undefined
   /** True for a session the server connected out (`activeConnect`); false for every accepted one. */
   readonly outbound: boolean
-  readonly #context: ServerContext<TRequest>
-  readonly #socket: SocketSession
+  /** The receiving half; it also holds the socket session and the server context (one place for both). */
   readonly #dispatcher: Dispatcher<TRequest>
   readonly #startTime: number
   #items: Map<unknown, unknown> | undefined
   #waiters: SendWaiter[] | undefined;
-  /** Set by the server: the remote address whose connection slot the session holds. */
-  [kSlotAddress]: string | undefined = undefined;
-  /** Set by the server: told once the session closed (a UDP peer's route), if anything is. */
-  [kRelease]: { release(): void } | undefined = undefined
+  /** Set by admission: what it gives back when the session closes. */
+  [kAdmission]: Admitted | undefined = undefined
 
   constructor(init: AppSessionInit<TRequest>) {
     const context = init.server[kServerContext]
@@ -138,9 +137,7 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
     this.sessionId = init.sessionId ?? newSessionId()
     this.listener = init.listener
     this.outbound = init.outbound === true
-    this.#context = context
-    this.#socket = socket
-    this.#startTime = Date.now()
+    this.#startTime = clock()
     this.#dispatcher =
       socket.kind === 'datagram'
         ? new DatagramDispatcher(this, socket, context)
@@ -149,32 +146,32 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
 
   /** The server's resolved, frozen configuration. */
   get config(): ResolvedServerConfig {
-    return this.#context.config
+    return this.#dispatcher.context.config
   }
 
   /** The server's logger; session log lines carry `sessionId`. */
   get logger(): Logger {
-    return this.#context.logger
+    return this.#dispatcher.context.logger
   }
 
   /** The peer's endpoint. */
   get remoteEndPoint(): EndPoint {
-    return this.#socket.remoteEndPoint
+    return this.#dispatcher.socket.remoteEndPoint
   }
 
   /** This side's endpoint. */
   get localEndPoint(): EndPoint {
-    return this.#socket.localEndPoint
+    return this.#dispatcher.socket.localEndPoint
   }
 
   /** When the session was made. */
   get startTime(): Date {
-    return new Date(this.#startTime)
+    return clockToDate(this.#startTime)
   }
 
   /** When bytes were last received (sends do not count); idle clearing compares against it. */
   get lastActiveTime(): Date {
-    return new Date(this.#dispatcher.lastActive)
+    return clockToDate(this.#dispatcher.lastActive)
   }
 
   /** True from `newSessionConnected` until closing starts (the peer's end, `close()`, an error, ...). */
@@ -190,27 +187,27 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
 
   /** The first close reason, once closing (`ClientClosing` from the peer's end on). */
   get closeReason(): CloseReason | undefined {
-    return this.#socket.closeReason
+    return this.#dispatcher.socket.closeReason
   }
 
   /** True for TLS sessions. */
   get secure(): boolean {
-    return this.#socket.secure
+    return this.#dispatcher.socket.secure
   }
 
   /** TLS details (protocol, cipher, peer certificate); `undefined` on plain sessions. */
   get tls(): TlsSessionInfo | undefined {
-    return (this.#socket as { readonly tls?: TlsSessionInfo }).tls
+    return (this.#dispatcher.socket as { readonly tls?: TlsSessionInfo }).tls
   }
 
   /** Bytes queued for sending and not yet handed to the kernel (the sending queue's size). */
   get pendingSendBytes(): number {
-    return this.#socket.pendingBytes
+    return this.#dispatcher.socket.pendingBytes
   }
 
   /** Received bytes not yet turned into dispatched requests (unparsed, or a partial frame). */
   get bufferedReceiveBytes(): number {
-    return this.#dispatcher.pipeline?.bufferedBytes ?? 0
+    return this.#dispatcher.bufferedBytes
   }
 
   /**
@@ -229,10 +226,15 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
    * datagram (logged at debug level). Never throws, never blocks.
    */
   trySend(data: Uint8Array | string, options?: SendOptions): boolean {
-    if (this.#dispatcher.sending && this.#waiters === undefined && this.#offer(data, options?.copy !== false)) {
+    const phase = this.#dispatcher.phase
+    if (
+      (phase === Phase.Open || phase === Phase.Ending) &&
+      this.#waiters === undefined &&
+      this.#offer(data, options === undefined || options.copy !== false)
+    ) {
       return true
     }
-    this.#context.counters.trySendRefused++
+    this.#dispatcher.context.counters.trySendRefused++
     return false
   }
 
@@ -246,8 +248,8 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
    */
   send(data: Uint8Array | string, options?: SendOptions): Promise<void> {
     if (!this.#dispatcher.sending) return Promise.reject(new SessionClosedError())
-    const context = this.#context
-    const limit = this.#socket.maxMessageSize
+    const context = this.#dispatcher.context
+    const limit = this.#dispatcher.socket.maxMessageSize
     const size = sizeOver(data, limit, context.encoding)
     if (size >= 0) {
       return Promise.reject(
@@ -279,7 +281,7 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
    */
   close(reason: CloseReason = CloseReason.ServerClosing): Promise<void> {
     if (this.#dispatcher.stop()) this.#rejectWaiters()
-    return this.#socket.close(reason)
+    return this.#dispatcher.socket.close(reason)
   }
 
   /**
@@ -288,7 +290,7 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
    * @throws {InvalidArgumentError} `filter` is not a receive filter.
    */
   setNextReceiveFilter(filter: ReceiveFilter<TRequest>): void {
-    this.#dispatcher.pipeline?.setNextFilter(filter)
+    this.#dispatcher.setNextFilter(filter)
   }
 
   /**
@@ -327,7 +329,7 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
     this.#dispatcher.start()
   }
 
-  /** When bytes last arrived (ms since the epoch). */
+  /** When bytes last arrived (a `clock()` reading). */
   get [kLastActive](): number {
     return this.#dispatcher.lastActive
   }
@@ -335,7 +337,7 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
   /** Queue `payload`, a buffer shared by many sessions and changed by none (a broadcast's). */
   [kTrySendShared](payload: Buffer): boolean {
     if (this.#dispatcher.sending && this.#waiters === undefined && this.#offer(payload, false)) return true
-    this.#context.counters.trySendRefused++
+    this.#dispatcher.context.counters.trySendRefused++
     return false
   }
 
@@ -368,24 +370,25 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
    * which pauses reading) or when it is larger than one message of a datagram session (logged at debug level).
    */
   #offer(data: Uint8Array | string, copy: boolean): boolean {
-    const socket = this.#socket
-    const counters = this.#context.counters
+    const dispatcher = this.#dispatcher
+    const socket = dispatcher.socket
+    const context = dispatcher.context
     if (typeof data === 'string') {
       const before = socket.pendingBytes
-      if (!socket.trySendCopy(data, this.#context.encoding)) return this.#refused(data)
-      counters.bytesOut += socket.pendingBytes - before
+      if (!socket.trySendCopy(data, context.encoding)) return this.#refused(data)
+      context.counters.bytesOut += socket.pendingBytes - before
       return true
     }
     if (!(copy ? socket.trySendCopy(data) : socket.trySend(data))) return this.#refused(data)
-    counters.bytesOut += data.byteLength
+    context.counters.bytesOut += data.length
     return true
   }
 
   /** A refused payload: logged when it is larger than one message (it never fits), else just no room. */
   #refused(data: Uint8Array | string): false {
-    const limit = this.#socket.maxMessageSize
+    const limit = this.#dispatcher.socket.maxMessageSize
     if (limit !== Number.POSITIVE_INFINITY) {
-      const size = sizeOver(data, limit, this.#context.encoding)
+      const size = sizeOver(data, limit, this.#dispatcher.context.encoding)
       if (size >= 0) {
         this.logger.debug('A payload larger than one datagram was refused', {
           sessionId: this.sessionId,
@@ -404,7 +407,7 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
     if (index < 0) return
     waiters.splice(index, 1)
     if (waiters.length === 0) this.#waiters = undefined
-    this.#context.counters.sendTimeouts++
+    this.#dispatcher.context.counters.sendTimeouts++
     waiter.reject(new SendTimeoutError())
   }
 

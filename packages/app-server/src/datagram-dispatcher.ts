@@ -1,6 +1,7 @@
 import type { ReceivePipeline } from '@socketlite/protocol'
 import { SocketError } from '@socketlite/socket-base'
 import { Dispatcher, Phase, pausedForHandler } from './dispatcher.js'
+import { clock } from './internal.js'
 
 /**
  * The dispatcher of datagrams (UDP): each datagram is parsed whole (a request never spans datagrams; one that does
@@ -17,11 +18,11 @@ export class DatagramDispatcher<TRequest> extends Dispatcher<TRequest> {
   #warned = false
 
   onData(datagram: Buffer): void {
-    this.lastActive = Date.now()
+    this.lastActive = clock()
     const context = this.context
     context.counters.bytesIn += datagram.length
     if (this.phase >= Phase.Closing) return
-    const pipeline = this.pipeline as ReceivePipeline<TRequest>
+    const pipeline = this.pipeline ?? this.receivePipeline()
     pipeline.push(datagram)
     let requests: TRequest[]
     try {

@@ -1,13 +1,14 @@
 import { ReceivePipeline } from '@socketlite/protocol'
 import {
   CloseReason,
+  InvalidArgumentError,
   type ReceiveFilter,
   SocketError,
   type SocketSession,
   type SocketSessionHandler,
 } from '@socketlite/socket-base'
 import type { AppSession } from './app-session.js'
-import { isThenable, kSendingEnded, kWritable, type ServerContext } from './internal.js'
+import { clock, isThenable, kSendingEnded, kWritable, type ServerContext } from './internal.js'
 
 /** Where a session is in its life, in order. */
 export const Phase = {
@@ -48,10 +49,12 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
   readonly session: AppSession<TRequest>
   readonly socket: SocketSession
   readonly context: ServerContext<TRequest>
-  /** Set by {@link Dispatcher.attach} before the session starts. */
+  /** The receive filter until the first bytes arrive (then the pipeline's). */
+  #filter: ReceiveFilter<TRequest> | undefined
+  /** Made when the first bytes arrive: an idle session holds only its filter. */
   pipeline: ReceivePipeline<TRequest> | undefined
   phase: Phase = Phase.Created
-  /** When bytes last arrived (ms since the epoch); the idle sweep compares against it. */
+  /** When bytes last arrived (a `clock()` reading); the idle sweep compares against it. */
   lastActive: number
   /** A connect or request handler runs asynchronously: nothing else of this session is dispatched meanwhile. */
   protected busy = false
@@ -60,19 +63,44 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
   /** The socket session's close reason, once it is closed. */
   protected closedReason: CloseReason | undefined
   /** The callbacks of an awaited handler, made once per session that ever awaits one. */
-  #onSettled: (() => void) | undefined
-  #onFailed: ((error: unknown) => void) | undefined
+  #callbacks: { readonly settled: () => void; readonly failed: (error: unknown) => void } | undefined
 
   constructor(session: AppSession<TRequest>, socket: SocketSession, context: ServerContext<TRequest>) {
     this.session = session
     this.socket = socket
     this.context = context
-    this.lastActive = Date.now()
+    this.lastActive = clock()
   }
 
   /** Parse with `filter` (the session's receive filter, made by the server's factory). */
   attach(filter: ReceiveFilter<TRequest>): void {
-    this.pipeline = new ReceivePipeline(filter, { maxRequestLength: this.context.config.maxRequestLength })
+    this.#filter = filter
+  }
+
+  /**
+   * Parse from the next unread byte on with `filter` (`setNextReceiveFilter`).
+   * @throws {InvalidArgumentError} not a receive filter.
+   */
+  setNextFilter(filter: ReceiveFilter<TRequest>): void {
+    if (this.pipeline !== undefined) this.pipeline.setNextFilter(filter)
+    else if (typeof filter !== 'object' || filter === null || typeof filter.filter !== 'function') {
+      throw new InvalidArgumentError('filter must be a ReceiveFilter')
+    } else this.#filter = filter
+  }
+
+  /** Bytes received and not yet turned into dispatched requests. */
+  get bufferedBytes(): number {
+    return this.pipeline === undefined ? 0 : this.pipeline.bufferedBytes
+  }
+
+  /** The receive pipeline, made with the session's filter when the first bytes arrive. */
+  protected receivePipeline(): ReceivePipeline<TRequest> {
+    const pipeline = new ReceivePipeline(this.#filter as ReceiveFilter<TRequest>, {
+      maxRequestLength: this.context.config.maxRequestLength,
+    })
+    this.#filter = undefined
+    this.pipeline = pipeline
+    return pipeline
   }
 
   /** Replies may be queued: open, or ending while the requests received before the peer's end are handled. */
@@ -167,12 +195,14 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
   /** Wait for an asynchronous handler: nothing else of this session is dispatched until it settles. */
   protected await(result: PromiseLike<unknown>): void {
     this.busy = true
-    this.#onSettled ??= () => this.settled()
-    this.#onFailed ??= (error: unknown) => {
-      this.handlerFailed(error)
-      this.settled()
+    this.#callbacks ??= {
+      settled: () => this.settled(),
+      failed: (error: unknown) => {
+        this.handlerFailed(error)
+        this.settled()
+      },
     }
-    result.then(this.#onSettled, this.#onFailed)
+    result.then(this.#callbacks.settled, this.#callbacks.failed)
   }
 
   protected settled(): void {

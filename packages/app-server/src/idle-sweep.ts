@@ -1,5 +1,5 @@
 import { CloseReason, type Logger, type ResolvedServerConfig } from '@socketlite/socket-base'
-import { kLastActive } from './internal.js'
+import { clock, kLastActive } from './internal.js'
 
 /** What the sweep reads of a session. */
 interface IdleSession {
@@ -39,7 +39,7 @@ export class IdleSweep {
   }
 
   #sweep(): void {
-    const threshold = Date.now() - this.#config.idleSessionTimeOut * 1000
+    const threshold = clock() - this.#config.idleSessionTimeOut * 1000
     for (const session of this.#sessions()) {
       if (session.connected && session[kLastActive] <= threshold) {
         if (this.#config.logBasicSessionActivity) {

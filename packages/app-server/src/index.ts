@@ -58,6 +58,7 @@ export {
   StringBeginEndMarkReceiveFilterFactory,
   type StringBeginEndMarkReceiveFilterInit,
   StringRequestInfo,
+  type TerminatorFrameInit,
   TerminatorReceiveFilter,
   TerminatorReceiveFilterBase,
   type TerminatorReceiveFilterBaseInit,

@@ -14,8 +14,8 @@ import type { ServerCounters } from './server-stats.js'
 //   AppSession[kStart]           the server starts a registered session (events, then reading)
 //   AppSession[kLastActive]      when bytes last arrived, for the idle sweep
 //   AppSession[kTrySendShared]   broadcast: queue a payload shared by many sessions (handed over, never copied)
-//   AppSession[kSlotAddress]     the address whose connection slot the session holds (admission gives it back)
-//   AppSession[kRelease]         what to tell when the session closed (a UDP peer's route), if anything
+//   AppSession[kAdmission]       what admission gives back when the session closes: the address whose connection
+//                                slot it holds, and for a UDP peer its route (see Admitted)
 //   AppSession[kWritable]        its dispatcher: the socket session is writable again (waiting sends go on)
 //   AppSession[kSendingEnded]    its dispatcher: no more sending (waiting sends are rejected)
 
@@ -25,8 +25,7 @@ export const kAttach: unique symbol = Symbol('socketlite.attach')
 export const kStart: unique symbol = Symbol('socketlite.start')
 export const kLastActive: unique symbol = Symbol('socketlite.lastActive')
 export const kTrySendShared: unique symbol = Symbol('socketlite.trySendShared')
-export const kSlotAddress: unique symbol = Symbol('socketlite.slotAddress')
-export const kRelease: unique symbol = Symbol('socketlite.release')
+export const kAdmission: unique symbol = Symbol('socketlite.admission')
 export const kWritable: unique symbol = Symbol('socketlite.writable')
 export const kSendingEnded: unique symbol = Symbol('socketlite.sendingEnded')
 
@@ -47,4 +46,27 @@ export interface ServerContext<TRequest> {
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   if (typeof value === 'object') return value !== null && typeof (value as { then?: unknown }).then === 'function'
   return typeof value === 'function' && typeof (value as { then?: unknown }).then === 'function'
+}
+
+/**
+ * What admission recorded about a session it admitted: the remote address whose connection slot it holds, or, when
+ * its connection must be told when the session closed (a UDP peer's route), both.
+ */
+export type Admitted = string | { readonly address: string; readonly connection: { release(): void } }
+
+/**
+ * Times kept per session (start, last activity) are milliseconds since this module loaded, not since 1970: small
+ * integers that V8 stores in the object itself, where `Date.now()` would need a heap number per field (16 bytes a
+ * session). Convert with {@link clockToDate}.
+ */
+const clockOrigin = Date.now()
+
+/** Milliseconds since {@link clockOrigin}. */
+export function clock(): number {
+  return Date.now() - clockOrigin
+}
+
+/** A {@link clock} reading as a `Date`. */
+export function clockToDate(time: number): Date {
+  return new Date(clockOrigin + time)
 }

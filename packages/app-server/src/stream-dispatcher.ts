@@ -1,7 +1,7 @@
 import type { ReceivePipeline } from '@socketlite/protocol'
 import { CloseReason } from '@socketlite/socket-base'
 import { Dispatcher, Phase, pausedForHandler } from './dispatcher.js'
-import { kSendingEnded } from './internal.js'
+import { clock, kSendingEnded } from './internal.js'
 
 /**
  * The dispatcher of a byte stream (TCP, TLS): each chunk is pushed into the receive pipeline, which parses lazily,
@@ -15,10 +15,10 @@ import { kSendingEnded } from './internal.js'
  */
 export class StreamDispatcher<TRequest> extends Dispatcher<TRequest> {
   onData(data: Buffer): void {
-    this.lastActive = Date.now()
+    this.lastActive = clock()
     this.context.counters.bytesIn += data.length
     if (this.phase >= Phase.Closing) return
-    const pipeline = this.pipeline as ReceivePipeline<TRequest>
+    const pipeline = this.pipeline ?? this.receivePipeline()
     pipeline.push(data)
     if (!this.busy) this.pump()
     else if (pipeline.pendingBytes >= this.context.config.sendHighWaterMark) this.pause(pausedForHandler)
@@ -35,7 +35,7 @@ export class StreamDispatcher<TRequest> extends Dispatcher<TRequest> {
     if (this.busy) return
     if (
       (this.paused & pausedForHandler) !== 0 &&
-      (this.pipeline as ReceivePipeline<TRequest>).pendingBytes < this.context.config.sendLowWaterMark
+      (this.pipeline === undefined || this.pipeline.pendingBytes < this.context.config.sendLowWaterMark)
     ) {
       this.resume(pausedForHandler)
     }
@@ -50,7 +50,8 @@ export class StreamDispatcher<TRequest> extends Dispatcher<TRequest> {
 
   /** Dispatch parsed requests until a handler goes asynchronous, more bytes are needed, or dispatch stops. */
   #dispatch(): void {
-    const pipeline = this.pipeline as ReceivePipeline<TRequest>
+    const pipeline = this.pipeline
+    if (pipeline === undefined) return
     while (this.phase === Phase.Open || this.phase === Phase.Ending) {
       let request: TRequest | undefined
       try {

@@ -209,21 +209,23 @@ export class SendingQueue {
    */
   enqueue(data: Uint8Array): boolean {
     if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('enqueue expects a Uint8Array')
-    const size = data.byteLength
+    // (`length` rather than `byteLength`: the same for a Uint8Array, and cheaper to read.)
+    const size = data.length
     const held = this.#waitingBytes + this.#batchBytes
     if (held !== 0 && held + size > this.highWaterMark) {
       this.#full = true
       return false
     }
     const run = this.#run
-    if (run !== undefined && data.byteOffset === this.#runEnd && data.buffer === run.buffer) {
+    const offset = data.byteOffset
+    if (run !== undefined && offset === this.#runEnd && data.buffer === run.buffer) {
       // The usual case of an echo: the next frame of the same received chunk.
-      this.#runEnd += size
+      this.#runEnd = offset + size
       this.#runBytes += size
     } else if (this.#coalesce) {
       if (run !== undefined) this.#placeRun()
       this.#run = data
-      this.#runEnd = data.byteOffset + size
+      this.#runEnd = offset + size
       this.#runBytes = size
     } else this.#pushReference(data)
     this.#waitingBytes += size
@@ -257,7 +259,7 @@ export class SendingQueue {
       return this.#enqueueString(data, encoding)
     }
     if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('enqueueCopy expects a Uint8Array or a string')
-    const size = data.byteLength
+    const size = data.length
     const held = this.#waitingBytes + this.#batchBytes
     if (held !== 0 && held + size > this.highWaterMark) {
       this.#full = true

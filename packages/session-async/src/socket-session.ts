@@ -67,6 +67,8 @@ const Flag = {
   WritabilityScheduled: 512,
   /** `allowHalfOpen` was set. */
   HalfOpen: 1024,
+  /** The transport's queue keeps payloads apart (`coalesce: false`). */
+  Separate: 4096,
   /** The peer ended its side of a half-open session, which stays open for sending. */
   InputEnded: 2048,
 } as const
@@ -79,6 +81,23 @@ export interface SocketSessionTransportOptions {
    * @default true
    */
   coalesce?: boolean
+}
+
+/** Session options whose queue options were checked (a server shares one options object among its sessions). */
+const checkedInits = new WeakSet<SocketSessionInit>()
+
+/**
+ * A sending queue with the session's options. No callback from the queue (a closure per session): writability is read
+ * where the queue changes.
+ * @throws {InvalidArgumentError} bad water marks, or `sendPool` not a `SmartPool`.
+ */
+function queueOf(init: SocketSessionInit, separate: boolean): SendingQueue {
+  return new SendingQueue({
+    highWaterMark: init.sendHighWaterMark,
+    lowWaterMark: init.sendLowWaterMark,
+    ...(init.sendPool === undefined ? {} : { pool: init.sendPool }),
+    coalesce: !separate,
+  })
 }
 
 /** The `close()` promise of a session that was closed before anyone asked for it. */
@@ -97,12 +116,14 @@ const settled: Promise<void> = Promise.resolve()
  * and {@link SocketSession.transportClosed}. The base calls the handler; it never calls it re-entrantly from
  * `trySend` or `close`, and `onClosed` always comes asynchronously, exactly once.
  *
- * A session holds no closure of its own and makes its `close()` promise only when it is asked for, so that an idle
- * session costs little more than its fields.
+ * A session holds no closure of its own, makes its `close()` promise only when it is asked for, and its sending queue
+ * only when it first sends, so that an idle session costs little more than its fields.
  */
 export abstract class SocketSession implements SocketSessionContract {
-  readonly #queue: SendingQueue
-  readonly #closeTimeOut: number
+  /** Made at the first send (see {@link SocketSession.#sendingQueue}). */
+  #queue: SendingQueue | undefined
+  /** The options the queue is made with (shared by the sessions of a server, checked once). */
+  readonly #init: SocketSessionInit
   /** Made by the first `close()` call (see {@link SocketSession.close}). */
   #closed: Promise<void> | undefined
   #resolveClosed: (() => void) | undefined
@@ -117,6 +138,7 @@ export abstract class SocketSession implements SocketSessionContract {
   #bytesSent = 0
 
   /**
+   * `init` is kept, not copied (the sessions of a server share one): do not change it afterwards.
    * @throws {InvalidArgumentError} a water mark is not a valid byte count (see {@link SocketSessionInit}),
    * `closeTimeOut` is not a finite number ≥ 0, or `sendPool` is not a `SmartPool`.
    */
@@ -124,15 +146,13 @@ export abstract class SocketSession implements SocketSessionContract {
     if (typeof init.closeTimeOut !== 'number' || !Number.isFinite(init.closeTimeOut) || init.closeTimeOut < 0) {
       throw new InvalidArgumentError(`closeTimeOut must be a finite number >= 0, got ${String(init.closeTimeOut)}`)
     }
-    this.#closeTimeOut = init.closeTimeOut
-    if (init.allowHalfOpen === true) this.#flags = Flag.HalfOpen
-    // No callback from the queue (a closure per session): writability is read where the queue changes.
-    this.#queue = new SendingQueue({
-      highWaterMark: init.sendHighWaterMark,
-      lowWaterMark: init.sendLowWaterMark,
-      ...(init.sendPool === undefined ? {} : { pool: init.sendPool }),
-      coalesce: transport.coalesce !== false,
-    })
+    this.#flags = (init.allowHalfOpen === true ? Flag.HalfOpen : 0) | (transport.coalesce === false ? Flag.Separate : 0)
+    this.#init = init
+    // The queue's options are checked now, the queue made at the first send: once per options object.
+    if (!checkedInits.has(init)) {
+      queueOf(init, false)
+      checkedInits.add(init)
+    }
   }
 
   /** The peer's endpoint. */
@@ -178,7 +198,7 @@ export abstract class SocketSession implements SocketSessionContract {
 
   /** The sending queue's size: bytes accepted by `trySend` and not yet flushed by the transport. */
   get pendingBytes(): number {
-    return this.#queue.byteLength
+    return this.#queue === undefined ? 0 : this.#queue.byteLength
   }
 
   /**
@@ -187,7 +207,7 @@ export abstract class SocketSession implements SocketSessionContract {
    * change through `onWritabilityChanged`. Advisory: `trySend` still accepts what fits under the high mark.
    */
   get writable(): boolean {
-    return this.#state === 'open' && this.#queue.writable
+    return this.#state === 'open' && (this.#queue === undefined || this.#queue.writable)
   }
 
   /** Bytes delivered to `onData`. */
@@ -213,7 +233,7 @@ export abstract class SocketSession implements SocketSessionContract {
       return
     }
     // Sends made before start filled the queue: tell the handler now that it exists.
-    if (!this.#queue.writable) this.#scheduleWritabilityCheck()
+    if (this.#queue !== undefined && !this.#queue.writable) this.#scheduleWritabilityCheck()
     const flags = this.#flags
     if (this.#state === 'closing' || (flags & Flag.Receiving) !== 0) return
     this.#flags = flags | Flag.Receiving
@@ -230,10 +250,10 @@ export abstract class SocketSession implements SocketSessionContract {
    */
   trySend(data: Uint8Array): boolean {
     if (this.#state !== 'open' || !(data instanceof Uint8Array)) return false
-    const queue = this.#queue
+    const queue = this.#queue ?? this.#sendingQueue()
     const accepted = queue.enqueue(data)
     if (!queue.writable && (this.#flags & Flag.ToldUnwritable) === 0) this.#scheduleWritabilityCheck()
-    if (accepted) this.#scheduleFlush()
+    if (accepted && (this.#flags & (Flag.FlushScheduled | Flag.Writing)) === 0) this.#scheduleFlush()
     return accepted
   }
 
@@ -244,10 +264,10 @@ export abstract class SocketSession implements SocketSessionContract {
    */
   trySendCopy(data: Uint8Array | string, encoding: TextEncoding = 'utf8'): boolean {
     if (this.#state !== 'open' || (typeof data !== 'string' && !(data instanceof Uint8Array))) return false
-    const queue = this.#queue
+    const queue = this.#queue ?? this.#sendingQueue()
     const accepted = queue.enqueueCopy(data, encoding)
     if (!queue.writable && (this.#flags & Flag.ToldUnwritable) === 0) this.#scheduleWritabilityCheck()
-    if (accepted) this.#scheduleFlush()
+    if (accepted && (this.#flags & (Flag.FlushScheduled | Flag.Writing)) === 0) this.#scheduleFlush()
     return accepted
   }
 
@@ -368,7 +388,7 @@ export abstract class SocketSession implements SocketSessionContract {
       this.#state = 'closing'
     }
     if ((this.#flags & Flag.TransportGone) !== 0) return
-    this.#queue.clear()
+    this.#queue?.clear()
     this.destroyTransport()
   }
 
@@ -380,17 +400,23 @@ export abstract class SocketSession implements SocketSessionContract {
     this.#state = 'closed'
     clearTimeout(this.#closeTimer)
     this.#closeTimer = undefined
-    this.#queue.clear()
+    this.#queue?.clear()
     this.#scheduleNotify()
   }
 
   // ---- internals ------------------------------------------------------------------------------------------------
 
+  /** The sending queue, made at the first send. */
+  #sendingQueue(): SendingQueue {
+    this.#queue = queueOf(this.#init, (this.#flags & Flag.Separate) !== 0)
+    return this.#queue
+  }
+
   #beginClose(): void {
     this.#state = 'closing'
     const flags = this.#flags
     if ((flags & Flag.TransportGone) !== 0) return
-    this.#closeTimer = setTimeout(SocketSession.#closeDeadline, this.#closeTimeOut, this)
+    this.#closeTimer = setTimeout(SocketSession.#closeDeadline, this.#init.closeTimeOut, this)
     this.#closeTimer.unref()
     // Keep reading (bytes are dropped now) so the peer's end is seen and unread bytes do not turn the close
     // into a reset that could discard what the peer has not read yet.
@@ -405,7 +431,7 @@ export abstract class SocketSession implements SocketSessionContract {
   static #closeDeadline(session: SocketSession): void {
     session.#closeTimer = undefined
     if ((session.#flags & Flag.TransportGone) !== 0) return
-    session.#queue.clear()
+    session.#queue?.clear()
     session.destroyTransport()
   }
 
@@ -413,7 +439,7 @@ export abstract class SocketSession implements SocketSessionContract {
     const flags = this.#flags
     if (this.#state !== 'closing') return
     if ((flags & (Flag.Ending | Flag.TransportGone | Flag.Writing | Flag.FlushScheduled)) !== 0) return
-    if (this.#queue.byteLength > 0) {
+    if (this.#queue !== undefined && this.#queue.byteLength > 0) {
       this.#scheduleFlush()
       return
     }
@@ -436,6 +462,10 @@ export abstract class SocketSession implements SocketSessionContract {
   #flush(): void {
     if ((this.#flags & (Flag.Writing | Flag.TransportGone | Flag.Ending)) !== 0) return
     const queue = this.#queue
+    if (queue === undefined) {
+      this.#endIfDrained()
+      return
+    }
     const batch = queue.takeBatch()
     if (batch.length === 0) {
       this.#endIfDrained()
@@ -455,7 +485,7 @@ export abstract class SocketSession implements SocketSessionContract {
 
   #batchDone(bytes: number, error: Error | null | undefined, synchronous: boolean): void {
     this.#flags &= ~Flag.Writing
-    const queue = this.#queue
+    const queue = this.#queue as SendingQueue
     if ((this.#flags & Flag.TransportGone) !== 0) {
       // The queue was cleared when the transport went: this only ends the flight and gives its chunks back.
       queue.complete(0)
@@ -493,12 +523,12 @@ export abstract class SocketSession implements SocketSessionContract {
   static #writabilityTick(session: SocketSession): void {
     session.#flags &= ~Flag.WritabilityScheduled
     if ((session.#flags & Flag.ToldUnwritable) === 0) session.#tell(false)
-    if (session.#queue.writable) session.#checkWritability()
+    if ((session.#queue as SendingQueue).writable) session.#checkWritability()
   }
 
   /** Tell the handler when the queue's writability differs from what it was last told (only while open). */
   #checkWritability(): void {
-    const writable = this.#queue.writable
+    const writable = (this.#queue as SendingQueue).writable
     if (writable !== ((this.#flags & Flag.ToldUnwritable) === 0)) this.#tell(writable)
   }
 

@@ -58,7 +58,6 @@ export {
 export { formatEscapes, parseEscapes } from './escapes.js'
 export { PinoLogFactory, type PinoLogFactoryInit } from './pino-log-factory.js'
 export { RawEchoFilter } from './raw-echo-filter.js'
-export { TerminatorEchoFilter } from './terminator-echo-filter.js'
 export {
   generateSelfSignedCertificate,
   type SelfSignedCertificate,
@@ -66,3 +65,4 @@ export {
 } from './self-signed-certificate.js'
 export { waitForStopSignal } from './stop-signal.js'
 export { formatStopSummary, logStopped } from './stop-summary.js'
+export { TerminatorEchoFilter } from './terminator-echo-filter.js'

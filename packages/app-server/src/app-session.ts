@@ -29,7 +29,6 @@ import {
   kStart,
   kTrySendShared,
   kWritable,
-  type ServerContext,
 } from './internal.js'
 import { StreamDispatcher } from './stream-dispatcher.js'
 

@@ -1,4 +1,3 @@
-import type { ReceivePipeline } from '@socketlite/protocol'
 import { SocketError } from '@socketlite/socket-base'
 import { Dispatcher, Phase, pausedForHandler } from './dispatcher.js'
 import { clock } from './internal.js'

@@ -1,4 +1,3 @@
-import type { ReceivePipeline } from '@socketlite/protocol'
 import { CloseReason } from '@socketlite/socket-base'
 import { Dispatcher, Phase, pausedForHandler } from './dispatcher.js'
 import { clock, kSendingEnded } from './internal.js'

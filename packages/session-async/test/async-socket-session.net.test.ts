@@ -442,7 +442,31 @@ describe('socket options and endpoints', () => {
       expect(under.localEndPoint).toEqual({ address: host, port: client.remotePort, family })
       expect(under.secure).toBe(false)
       expect(under.socket).toBe(server)
+      // A byte stream: no message boundary, no message size limit.
+      expect([under.kind, under.maxMessageSize]).toEqual(['stream', Number.POSITIVE_INFINITY])
     }
+  })
+
+  test('the endpoints stay readable after the connection closed', async () => {
+    const { server, client } = await pair()
+    const under = session(server)
+    const recorder = new SessionRecorder()
+    under.start(recorder)
+    const [clientPort, serverPort] = [client.localPort, client.remotePort]
+    client.resetAndDestroy()
+    await recorder.closed()
+    expect(under.remoteEndPoint).toEqual({ address: '127.0.0.1', port: clientPort, family: 'IPv4' })
+    expect(under.localEndPoint.port).toBe(serverPort)
+    expect(Object.isFrozen(under.remoteEndPoint)).toBe(true)
+  })
+
+  test('an idle session has no sending queue until it sends; what it reports meanwhile is that of an empty one', async () => {
+    const { server, client } = await pair()
+    const under = session(server)
+    under.start(new SessionRecorder())
+    expect([under.pendingBytes, under.writable]).toEqual([0, true])
+    expect(under.trySendCopy('made now')).toBe(true)
+    expect((await readBytes(client, 8)).toString()).toBe('made now')
   })
 
   test('rejects invalid options with InvalidArgumentError', async () => {

@@ -238,6 +238,8 @@ describe('UdpSocketSession: sending', () => {
     const { session, sender } = makeSession({ sender: new ManualSender(100) })
     session.start(new SessionRecorder())
     expect(session.maxDatagramSize).toBe(100)
+    // The contract says what it is: datagrams, one message at most this large.
+    expect([session.kind, session.maxMessageSize]).toEqual(['datagram', 100])
     expect(session.trySend(Buffer.alloc(101))).toBe(false)
     expect(session.pendingBytes).toBe(0)
     expect(session.trySend(Buffer.alloc(100))).toBe(true)

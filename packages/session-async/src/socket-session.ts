@@ -103,6 +103,7 @@ export abstract class SocketSession implements SocketSessionContract {
   #closeTimer: NodeJS.Timeout | undefined
   #bytesReceived = 0
   #bytesSent = 0
+  #droppedBytes = 0
 
   /**
    * @throws {InvalidArgumentError} a water mark is not a valid byte count (see {@link SocketSessionInit}),
@@ -172,6 +173,15 @@ export abstract class SocketSession implements SocketSessionContract {
   /** Bytes the transport reported written. */
   get bytesSent(): number {
     return this.#bytesSent
+  }
+
+  /**
+   * Bytes accepted by `trySend`/`trySendCopy` that were still waiting in the queue, never handed to the transport,
+   * when it went away (a reset, a write error, the close deadline): certainly not sent. The batch the transport was
+   * writing then is not among them (some of it may have left); neither is counted in {@link SocketSession.bytesSent}.
+   */
+  get droppedBytes(): number {
+    return this.#droppedBytes
   }
 
   /**
@@ -328,7 +338,7 @@ export abstract class SocketSession implements SocketSessionContract {
       this.#state = 'closing'
     }
     if ((this.#flags & Flag.TransportGone) !== 0) return
-    this.#queue.clear()
+    this.#dropQueue()
     this.destroyTransport()
   }
 
@@ -340,11 +350,17 @@ export abstract class SocketSession implements SocketSessionContract {
     this.#state = 'closed'
     clearTimeout(this.#closeTimer)
     this.#closeTimer = undefined
-    this.#queue.clear()
+    this.#dropQueue()
     this.#scheduleNotify()
   }
 
   // ---- internals ------------------------------------------------------------------------------------------------
+
+  /** The transport is going away: drop what is queued, counting the bytes never handed to it. */
+  #dropQueue(): void {
+    this.#droppedBytes += this.#queue.pendingByteLength
+    this.#queue.clear()
+  }
 
   #beginClose(): void {
     this.#state = 'closing'
@@ -365,7 +381,7 @@ export abstract class SocketSession implements SocketSessionContract {
   static #closeDeadline(session: SocketSession): void {
     session.#closeTimer = undefined
     if ((session.#flags & Flag.TransportGone) !== 0) return
-    session.#queue.clear()
+    session.#dropQueue()
     session.destroyTransport()
   }
 

@@ -57,6 +57,11 @@ const Flag = {
   ToldUnwritable: 256,
   /** A writability check is scheduled for the next tick (a change caused by `trySend`). */
   WritabilityScheduled: 512,
+  /**
+   * The session destroyed the transport (close deadline, failure): a batch under way was cut off, whatever its
+   * callback says (Node calls a write's callback without an error once the socket is destroyed).
+   */
+  Destroyed: 1024,
 } as const
 
 /** Options a transport passes to the base (not user options). */
@@ -339,6 +344,7 @@ export abstract class SocketSession implements SocketSessionContract {
     }
     if ((this.#flags & Flag.TransportGone) !== 0) return
     this.#dropQueue()
+    this.#flags |= Flag.Destroyed
     this.destroyTransport()
   }
 
@@ -382,6 +388,7 @@ export abstract class SocketSession implements SocketSessionContract {
     session.#closeTimer = undefined
     if ((session.#flags & Flag.TransportGone) !== 0) return
     session.#dropQueue()
+    session.#flags |= Flag.Destroyed
     session.destroyTransport()
   }
 
@@ -432,8 +439,9 @@ export abstract class SocketSession implements SocketSessionContract {
   #batchDone(bytes: number, error: Error | null | undefined, synchronous: boolean): void {
     this.#flags &= ~Flag.Writing
     const queue = this.#queue
-    if ((this.#flags & Flag.TransportGone) !== 0) {
-      // The queue was cleared when the transport went: this only ends the flight and gives its chunks back.
+    if ((this.#flags & (Flag.TransportGone | Flag.Destroyed)) !== 0) {
+      // The queue was cleared when the transport went: this only ends the flight and gives its chunks back. Not
+      // counted as sent: a destroy cancels the write (Node still calls back without an error).
       queue.complete(0)
       return
     }

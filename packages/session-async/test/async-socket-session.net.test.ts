@@ -255,6 +255,19 @@ describe('close', () => {
     expect(server.destroyed).toBe(true)
   })
 
+  test('a batch cut off by the close deadline is not counted as sent (Node calls back without an error once destroyed)', async () => {
+    const { server, client } = await pair()
+    client.pause() // never reads: the kernel's buffers fill and the batch stays under way
+    const under = session(server, { sendHighWaterMark: 64 * 1_048_576, closeTimeOut: 50 })
+    under.start(new SessionRecorder())
+    expect(under.trySend(Buffer.alloc(32 * 1_048_576))).toBe(true)
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    expect(under.trySendCopy('queued behind it')).toBe(true)
+    await withTimeout(under.close(CloseReason.ServerClosing), 2_000, 'close')
+    expect(under.bytesSent).toBe(0)
+    expect(under.droppedBytes).toBe(16)
+  })
+
   test('a reset after close keeps the first reason and records the error', async () => {
     const { server, client } = await pair()
     const under = session(server, { sendHighWaterMark: 16 * 1_048_576, closeTimeOut: 10_000 })

@@ -65,8 +65,12 @@ test("the README's request/reply snippet: the greeting first, then replies in or
   expect([reply.key, a.key, b.key]).toEqual(['ping', 'a', 'b'])
 })
 
-test('the README shows these snippets as the tests run them', () => {
+test("this package's README and the repository's show the ten-line client as the tests run it", () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+  const rootReadme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8')
+  const tenLines = (text: string) => /```ts\nimport \{ SocketClient[\s\S]*?```/.exec(text)?.[0]
+  expect(tenLines(readme)).toBeDefined()
+  expect(tenLines(rootReadme)).toBe(tenLines(readme))
   for (const line of [
     "receiveFilter: new TerminatorReceiveFilter({ terminator: '\\r\\n' }), // the replies are lines",
     'reconnect: { initialDelay: 500, maxDelay: 10_000 }, // off when omitted',

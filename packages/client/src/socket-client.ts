@@ -529,7 +529,10 @@ export class SocketClient<TReply = StringRequestInfo>
       : SocketError.isSocketError(error)
         ? error
         : new SessionClosedError(`The connection closed (${closeReasonName(reason)})`, { cause: error })
-    this.#finish(failure, failure ?? new SessionClosedError('The connection closed'))
+    this.#finish(
+      failure,
+      new SessionClosedError(`The connection closed (${closeReasonName(reason)})`, { cause: error }),
+    )
     this.#emitSafely('disconnected', reason, info)
   }
 

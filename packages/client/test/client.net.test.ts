@@ -306,6 +306,20 @@ describe('bad input and unreachable servers', () => {
     expect(replies.map(([reply]) => reply.key)).toEqual(['ok'])
   })
 
+  test('maxRequestLength defaults to 65536 as on the server: a frame of exactly that size passes, one byte more does not', async () => {
+    const line = (size: number) => `${'y'.repeat(size - 2)}\r\n` // counted whole, terminator included
+    const server = await listenTcp((socket) => socket.write(line(65_536) + line(65_537)))
+    onTestFinished(() => server.close())
+    const client = lineClient(server.port)
+    const replies = record(client, 'message')
+    const disconnected = next(client, 'disconnected')
+    await client.connect()
+    const [reason, info] = await disconnected
+    expect(replies.map(([reply]) => reply.key.length)).toEqual([65_534])
+    expect(reason).toBe(CloseReason.ProtocolError)
+    expect(codeOf(info.error)).toBe('ERR_REQUEST_TOO_LARGE')
+  })
+
   test('a message listener that throws closes the connection with ApplicationError (reported, not thrown)', async () => {
     const { port } = await startEchoServer()
     const client = lineClient(port)

@@ -1,5 +1,6 @@
+import { type ChildProcess, fork } from 'node:child_process'
 import type net from 'node:net'
-import { listenTcp } from '@socketlite/testing'
+import { listenTcp, withTimeout } from '@socketlite/testing'
 import { afterEach, describe, expect, onTestFinished, test, vi } from 'vitest'
 import { CloseReason, SocketError } from '../src/index.js'
 import { lineClient, next, rejection, startEchoServer } from './helpers.js'
@@ -16,6 +17,23 @@ async function freePort(): Promise<number> {
 afterEach(() => {
   vi.useRealTimers()
 })
+
+/** The echo server of fixtures/echo-child.mjs in a child process; `received` collects what it reports. */
+async function echoChild(port: number, received: string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(new URL('./fixtures/echo-child.mjs', import.meta.url), [String(port)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  })
+  const ready = new Promise<number>((resolve) =>
+    child.on('message', (message: { port?: number; received?: string }) => {
+      if (message.port !== undefined) resolve(message.port)
+      if (message.received !== undefined) received.push(message.received)
+    }),
+  )
+  return { child, port: await withTimeout(ready, 10_000, 'the echo child') }
+}
 
 describe('reconnect', () => {
   test('a server stopped and started again on the same port: disconnected, reconnecting, connected, and it works', async () => {
@@ -46,6 +64,65 @@ describe('reconnect', () => {
     expect(events.length).toBeGreaterThan(3)
     expect(events.at(-1)).toBe('connected')
     expect(second.received).toEqual(['ECHO waited', 'ECHO two'])
+  })
+
+  test('a server process killed (SIGKILL) mid-stream and started again: every reply goes to its own request, nothing twice', async () => {
+    const received: string[] = []
+    const first = await echoChild(0, received)
+    const client = lineClient(first.port, { reconnect: { initialDelay: 10, maxDelay: 50 }, sendTimeOut: 10_000 })
+    await client.connect()
+    const dropped = next(client, 'disconnected', 10_000)
+    const answers = new Map<number, string>()
+    const failures: unknown[] = []
+    let restarted: Promise<unknown> | undefined
+    // Requests in a row; the server is killed after the 30th reply and started again on the same port.
+    for (let id = 0; id < 60; id += 1) {
+      if (id === 30) {
+        first.child.kill('SIGKILL')
+        restarted = dropped.then(() => echoChild(first.port, received))
+      }
+      try {
+        answers.set(id, (await client.request(`ECHO r${id}\r\n`, { timeout: 5_000 })).key)
+      } catch (error) {
+        failures.push(error)
+      }
+    }
+    await restarted
+    const [reason, info] = await dropped
+    expect([CloseReason.ServerClosing, CloseReason.SocketError]).toContain(reason)
+    expect(info.willReconnect).toBe(true)
+    for (const [id, key] of answers) expect(key).toBe(`r${id}`)
+    expect(answers.size).toBeGreaterThanOrEqual(58) // at most the request under way when the server died is lost
+    for (const error of failures) expect(codeOf(error)).toBe('ERR_SESSION_CLOSED')
+    expect(new Set(received).size).toBe(received.length) // no request reached a server twice
+    expect(client.state).toBe('connected')
+  })
+
+  test('a malformed reply with reconnect: disconnected(ProtocolError), then a fresh connection and filter', async () => {
+    let connections = 0
+    const server = await listenTcp((socket) => {
+      connections += 1
+      if (connections === 1) socket.write('no marks here')
+      else socket.on('data', () => socket.write('<<fine>>'))
+    })
+    onTestFinished(() => server.close())
+    const { StringBeginEndMarkReceiveFilter, SocketClient } = await import('../src/index.js')
+    const client = new SocketClient({
+      host: '127.0.0.1',
+      port: server.port,
+      receiveFilter: new StringBeginEndMarkReceiveFilter({ beginMark: '<<', endMark: '>>' }),
+      reconnect: { initialDelay: 5, maxDelay: 10 },
+    })
+    onTestFinished(() => client.close())
+    const disconnected = next(client, 'disconnected')
+    const reconnected = new Promise((resolve) => client.on('connected', () => connections === 2 && resolve(undefined)))
+    await client.connect()
+    const [reason, info] = await disconnected
+    expect(reason).toBe(CloseReason.ProtocolError)
+    expect(codeOf(info.error)).toBe('ERR_PROTOCOL')
+    expect(info.willReconnect).toBe(true)
+    await reconnected
+    expect((await client.request('ping')).key).toBe('fine')
   })
 
   test('the announced delays are really waited; connections that end before the server spoke count as failed attempts', async () => {

@@ -55,6 +55,7 @@ export {
   ListenError,
   PoolExhaustedError,
   ProtocolError,
+  RequestTimeoutError,
   SendTimeoutError,
   ServerStateError,
   SessionClosedError,

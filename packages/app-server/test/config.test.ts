@@ -467,3 +467,36 @@ describe("the README's config table", () => {
     }
   })
 })
+
+describe('docs/hardening.md', () => {
+  const doc = readFileSync(new URL('../../../docs/hardening.md', import.meta.url), 'utf8')
+
+  test('its configuration for a server exposed to the internet is valid, and sets each per-IP and time limit', () => {
+    const block = /```json\n([\s\S]*?)\n```/.exec(doc)?.[1]
+    expect(block).toBeDefined()
+    const config = resolveServerConfig(parseServerConfig(JSON.parse(block as string)))
+    expect(config.maxConnectionsPerIp).toBeGreaterThan(0)
+    expect(config.idleSessionTimeOut).toBeLessThan(serverConfigDefaults.idleSessionTimeOut)
+    for (const option of ['frameTimeOut', 'sendStallTimeOut', 'handlerTimeOut', 'handshakeTimeOut'] as const) {
+      expect(config[option], option).toBeGreaterThan(0)
+      expect(config[option], option).toBeLessThanOrEqual(serverConfigDefaults[option])
+    }
+  })
+
+  test('lists every limit and deadline of the config with its default', () => {
+    const rows = new Map<string, string>()
+    for (const line of doc.split('\n')) {
+      const cells = line.split('|').map((cell) => cell.trim())
+      for (const name of (cells[1] ?? '').matchAll(/`(\w+)`/g)) rows.set(name[1] as string, cells[2] ?? '')
+    }
+    const limits = Object.keys(serverConfigDefaults).filter(
+      (key) => /TimeOut$|^max|Idle|^sendHighWaterMark$|^keepAliveTime$|^listenBacklog$/.test(key),
+    )
+    expect(limits.length).toBeGreaterThanOrEqual(14)
+    for (const key of limits) {
+      expect(rows.has(key), key).toBe(true)
+      const value = serverConfigDefaults[key as keyof typeof serverConfigDefaults]
+      expect(rows.get(key), key).toContain(`\`${String(value)}\``)
+    }
+  })
+})

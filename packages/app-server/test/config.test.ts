@@ -489,8 +489,8 @@ describe('docs/hardening.md', () => {
       const cells = line.split('|').map((cell) => cell.trim())
       for (const name of (cells[1] ?? '').matchAll(/`(\w+)`/g)) rows.set(name[1] as string, cells[2] ?? '')
     }
-    const limits = Object.keys(serverConfigDefaults).filter(
-      (key) => /TimeOut$|^max|Idle|^sendHighWaterMark$|^keepAliveTime$|^listenBacklog$/.test(key),
+    const limits = Object.keys(serverConfigDefaults).filter((key) =>
+      /TimeOut$|^max|Idle|^sendHighWaterMark$|^keepAliveTime$|^listenBacklog$/.test(key),
     )
     expect(limits.length).toBeGreaterThanOrEqual(14)
     for (const key of limits) {

@@ -1,6 +1,7 @@
 // The echo hot path of a command-line server, in process and without sockets: 36-byte lines ("ECHO " + 29 bytes +
-// CRLF, the lines of app-server's echo benchmark) in 64 KiB chunks (so lines straddle chunks), through
-// `ReceivePipeline` + a filter, reading what an echo handler reads. Each case runs against a bare baseline written
+// CRLF, the lines of app-server's echo benchmark) in 64 KiB chunks (so lines straddle chunks now and then), through
+// `ReceivePipeline` + a filter, reading what an echo handler reads. The cases marked "1000-byte chunks" cut the same
+// stream in small reads, so that one frame in 28 spans two chunks and is gathered into a buffer of its own. Each case runs against a bare baseline written
 // by hand for the same framing, in the same run, and prints ns per request for both and the ratio.
 //
 // Each case runs in its own process (a server uses one framing: no case inherits call sites made polymorphic by
@@ -82,13 +83,16 @@ class GamePacketFilter extends FixedHeaderReceiveFilter<{ key: string; packetId:
   }
 }
 
-function chunked(stream: Buffer): Buffer[] {
+function chunked(stream: Buffer, size = chunkSize): Buffer[] {
   const chunks: Buffer[] = []
-  for (let offset = 0; offset < stream.length; offset += chunkSize) {
-    chunks.push(stream.subarray(offset, offset + chunkSize))
+  for (let offset = 0; offset < stream.length; offset += size) {
+    chunks.push(stream.subarray(offset, offset + size))
   }
   return chunks
 }
+
+/** Small reads, so that frames span chunks. */
+const smallChunk = 1000
 
 /** Runs the framework over every chunk; returns [requests, checksum]. */
 function pipelineRun<T>(chunks: readonly Buffer[], filter: () => ReceiveFilter<T>, look: (request: T) => number) {
@@ -162,6 +166,8 @@ interface Case {
   bare: (chunks: readonly Buffer[]) => [number, number]
   /** What the bare baseline does per request. */
   bareDoes: string
+  /** Bytes per chunk (default 64 KiB). */
+  chunkSize?: number
 }
 
 // What an echo handler reads: the key and the body (as app-server's echo benchmark does).
@@ -261,6 +267,53 @@ const cases: Case[] = [
     bare: (chunks) => bareFrames(chunks, (data, start) => data.readUInt16LE(start) - 5, 5),
     bareDoes: 'read the size, a view per frame',
   },
+  {
+    name: 'CommandLine, 1000-byte chunks',
+    stream: lineStream,
+    ours: (chunks) => pipelineRun(chunks, () => new CommandLineReceiveFilter(), lookKeyBody),
+    bare: (chunks) => bareLines(chunks, keyBodyUtf8),
+    bareDoes: 'as above, carry joined with each chunk',
+    chunkSize: smallChunk,
+  },
+  {
+    name: 'BinaryTerminator, 1000-byte chunks',
+    stream: lineStream,
+    ours: (chunks) =>
+      pipelineRun(
+        chunks,
+        () => new BinaryTerminatorReceiveFilter({ terminator: '\r\n' }),
+        (request) => request.body.length,
+      ),
+    bare: (chunks) => bareLines(chunks, (data, start, end) => data.subarray(start, end).length),
+    bareDoes: 'as above, carry joined with each chunk',
+    chunkSize: smallChunk,
+  },
+  {
+    name: 'LengthField, 1000-byte chunks',
+    stream: () => lengthFieldStream(4),
+    ours: (chunks) =>
+      pipelineRun(
+        chunks,
+        () => new LengthFieldReceiveFilter(),
+        (request) => request.body.length,
+      ),
+    bare: (chunks) => bareFrames(chunks, (data, start) => data.readUInt32BE(start), 4),
+    bareDoes: 'as above, carry joined with each chunk',
+    chunkSize: smallChunk,
+  },
+  {
+    name: 'FixedHeader game, 1000-byte chunks',
+    stream: gamePacketStream,
+    ours: (chunks) =>
+      pipelineRun(
+        chunks,
+        () => new GamePacketFilter(),
+        (request) => request.body.length,
+      ),
+    bare: (chunks) => bareFrames(chunks, (data, start) => data.readUInt16LE(start) - 5, 5),
+    bareDoes: 'as above, carry joined with each chunk',
+    chunkSize: smallChunk,
+  },
 ]
 
 /** CPU time (user + system, so a busy machine counts less than in wall time) in ns per request of one round. */
@@ -291,7 +344,7 @@ function compare(ours: () => [number, number], bare: () => [number, number]): [n
 
 /** Runs one case (in this process) and returns its line of the table. */
 function runCase(test: Case): string {
-  const chunks = chunked(test.stream())
+  const chunks = chunked(test.stream(), test.chunkSize)
   const [ourCount, ourSum] = test.ours(chunks)
   const [bareCount] = test.bare(chunks)
   if (ourCount !== bareCount || ourSum <= 0) throw new Error(`${test.name}: ${ourCount} requests, bare ${bareCount}`)
@@ -316,7 +369,7 @@ if (caseArgument !== undefined) {
   console.log(runCase(cases[Number(caseArgument)] as Case))
 } else {
   console.log(
-    `hot path: ${streamBytes / 1024 / 1024} MiB of 36-byte requests in ${chunkSize / 1024} KiB chunks, ` +
+    `hot path: ${streamBytes / 1024 / 1024} MiB of 36-byte requests in ${chunkSize / 1024} KiB chunks (unless the case says otherwise), ` +
       `${seconds} s per side in ${rounds} rounds; CPU ns per request, best round; each case in its own process`,
   )
   console.log(

@@ -1,6 +1,9 @@
-// Receive-filter throughput: every built-in filter over a pre-chunked stream (64 KiB chunks) of frames of 32 B,
-// 512 B and 16 KiB, against a hand-written minimal splitter for the same framing, in the same run.
-// BENCH_SECONDS (per measurement, default 0.25), BENCH_STREAM_MB (stream size, default 4).
+// Receive-filter throughput: every built-in filter over a pre-chunked stream of frames of 32 B, 512 B and 16 KiB,
+// against a hand-written minimal splitter for the same framing, in the same run. Two tables: 64 KiB chunks (frames
+// lie in one chunk; the sizes divide 64 KiB) and 1000-byte chunks (frames span chunks: one 32 B frame in 31, every
+// other 512 B frame, and each 16 KiB frame is gathered from 17 chunks).
+// BENCH_SECONDS (per measurement, default 0.25), BENCH_STREAM_MB (stream size, default 4), BENCH_CHUNK (one chunk
+// size in bytes instead of both), BENCH_FILTER (a name substring).
 import type { ReceiveFilter } from '@socketlite/socket-base'
 import {
   BeginEndMarkReceiveFilter,
@@ -15,7 +18,8 @@ import {
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 0.25)
 const streamBytes = Number(process.env.BENCH_STREAM_MB ?? 4) * 1024 * 1024
-const chunkSize = 64 * 1024
+const chunkSizes = process.env.BENCH_CHUNK === undefined ? [64 * 1024, 1000] : [Number(process.env.BENCH_CHUNK)]
+let chunkSize = 64 * 1024
 const frameSizes = [32, 512, 16 * 1024]
 
 /** A filter under test: builds one frame of `size` bytes, and a baseline that counts frames and sums a size. */
@@ -244,43 +248,47 @@ function time(run: () => [number, number], bytes: number) {
 }
 
 const format = (value: number) => (value >= 1e6 ? `${(value / 1e6).toFixed(2)}M` : `${(value / 1e3).toFixed(1)}k`)
-console.log(
-  `receive filters: ${streamBytes / 1024 / 1024} MiB streams in ${chunkSize / 1024} KiB chunks, ${seconds} s each`,
-)
-console.log(
-  [
-    'filter'.padEnd(34),
-    'frame'.padStart(6),
-    'req/s'.padStart(9),
-    'MB/s'.padStart(8),
-    'base req/s'.padStart(11),
-    'base MB/s'.padStart(10),
-    'ratio'.padStart(6),
-  ].join(' '),
-)
 const only = process.env.BENCH_FILTER
-for (const test of cases.filter((item) => only === undefined || item.name.toLowerCase().includes(only.toLowerCase()))) {
-  for (const size of frameSizes) {
-    currentSize = size
-    const frame = test.frame(size)
-    const chunks = makeChunks(frame)
-    const bytes = chunks.reduce((total, chunk) => total + chunk.length, 0)
-    const [ourCount] = runOurs(test, chunks)
-    const [baseCount] = test.baseline(chunks)
-    if (ourCount !== baseCount) throw new Error(`${test.name}: ${ourCount} requests, baseline ${baseCount}`)
-    const ours = time(() => runOurs(test, chunks), bytes)
-    const base = time(() => test.baseline(chunks), bytes)
-    console.log(
-      [
-        test.name.padEnd(34),
-        `${size}`.padStart(6),
-        format(ours.requestsPerSecond).padStart(9),
-        ours.megabytesPerSecond.toFixed(0).padStart(8),
-        format(base.requestsPerSecond).padStart(11),
-        base.megabytesPerSecond.toFixed(0).padStart(10),
-        (ours.requestsPerSecond / base.requestsPerSecond).toFixed(2).padStart(6),
-      ].join(' '),
-    )
+for (const size of chunkSizes) {
+  chunkSize = size
+  const unit = chunkSize % 1024 === 0 ? `${chunkSize / 1024} KiB` : `${chunkSize}-byte`
+  console.log(`receive filters: ${streamBytes / 1024 / 1024} MiB streams in ${unit} chunks, ${seconds} s each`)
+  console.log(
+    [
+      'filter'.padEnd(34),
+      'frame'.padStart(6),
+      'req/s'.padStart(9),
+      'MB/s'.padStart(8),
+      'base req/s'.padStart(11),
+      'base MB/s'.padStart(10),
+      'ratio'.padStart(6),
+    ].join(' '),
+  )
+  for (const test of cases.filter(
+    (item) => only === undefined || item.name.toLowerCase().includes(only.toLowerCase()),
+  )) {
+    for (const size of frameSizes) {
+      currentSize = size
+      const frame = test.frame(size)
+      const chunks = makeChunks(frame)
+      const bytes = chunks.reduce((total, chunk) => total + chunk.length, 0)
+      const [ourCount] = runOurs(test, chunks)
+      const [baseCount] = test.baseline(chunks)
+      if (ourCount !== baseCount) throw new Error(`${test.name}: ${ourCount} requests, baseline ${baseCount}`)
+      const ours = time(() => runOurs(test, chunks), bytes)
+      const base = time(() => test.baseline(chunks), bytes)
+      console.log(
+        [
+          test.name.padEnd(34),
+          `${size}`.padStart(6),
+          format(ours.requestsPerSecond).padStart(9),
+          ours.megabytesPerSecond.toFixed(0).padStart(8),
+          format(base.requestsPerSecond).padStart(11),
+          base.megabytesPerSecond.toFixed(0).padStart(10),
+          (ours.requestsPerSecond / base.requestsPerSecond).toFixed(2).padStart(6),
+        ].join(' '),
+      )
+    }
   }
 }
 console.log('ratio = our requests/s ÷ baseline requests/s (higher is better; 1.00 = as fast as the minimal splitter)')

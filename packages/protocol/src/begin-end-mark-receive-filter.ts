@@ -83,18 +83,12 @@ export abstract class BeginEndMarkReceiveFilterBase<TRequest> extends ReceiveFil
     const overhead = begin.length + size
     if (heldLength > 0 && size > 1) {
       // An end mark that starts in the held body ends within the first size - 1 bytes of this data.
-      const carry = Math.min(heldLength, size - 1)
-      const probe = Buffer.concat([
-        held.tail(carry),
-        data.subarray(position, position + Math.min(end - position, size - 1)),
-      ])
-      const start = probe.indexOf(endMark)
-      if (start >= 0 && start < carry) {
-        const bodyLength = heldLength - carry + start
+      const bodyLength = held.indexOfMarkAcross(endMark, data, position, end)
+      if (bodyLength >= 0) {
         if (bodyLength + overhead > max) throw requestTooLarge(bodyLength + overhead, max)
         this.#beginMatched = 0
         context.request = this.resolveRequestInfo(held.take(bodyLength))
-        return position + start + size - carry - offset
+        return position + bodyLength + size - heldLength - offset
       }
     }
     const found = indexOfWithin(data, endMark, position, end)
@@ -108,7 +102,7 @@ export abstract class BeginEndMarkReceiveFilterBase<TRequest> extends ReceiveFil
     // No end mark yet: the frame needs at least one more byte.
     const frameSoFar = begin.length + heldLength + end - position
     if (frameSoFar >= max) throw requestTooLarge(`more than ${frameSoFar}`, max)
-    held.append(data, position, end)
+    held.append(data, position, end, max - begin.length)
     return length
   }
 

@@ -80,7 +80,7 @@ export abstract class CountSpliterReceiveFilterBase<TRequest> extends ReceiveFil
       if (at < 0) {
         // The frame needs at least one more byte.
         if (heldLength + length >= max) throw requestTooLarge(`more than ${heldLength + length}`, max)
-        held.append(data, offset, end)
+        held.append(data, offset, end, max)
         return length
       }
       this.#found++

@@ -25,9 +25,10 @@ import { ReceiveFilterBase } from './receive-filter-base.js'
 export abstract class FixedHeaderReceiveFilter<TRequest> extends ReceiveFilterBase<TRequest> {
   /** Bytes in every header. */
   readonly headerSize: number
+  /** The unfinished frame, header included: one buffer, so a header read in place never keeps its chunk alive. */
   readonly #held = new FrameAccumulator()
-  #header: Buffer | undefined
-  #bodyLength = 0
+  /** Size of the unfinished frame (header + body), or 0 while its header is incomplete. */
+  #frameLength = 0
 
   /** @throws {InvalidArgumentError} `headerSize` is not a positive integer. */
   constructor(headerSize: number) {
@@ -37,7 +38,7 @@ export abstract class FixedHeaderReceiveFilter<TRequest> extends ReceiveFilterBa
 
   /** Bytes of the unfinished frame (header and body so far). */
   get leftBufferSize(): number {
-    return this.#header === undefined ? this.#held.length : this.headerSize + this.#held.length
+    return this.#held.length
   }
 
   /**
@@ -47,51 +48,70 @@ export abstract class FixedHeaderReceiveFilter<TRequest> extends ReceiveFilterBa
   protected abstract getBodyLengthFromHeader(header: Buffer): number
 
   /**
-   * The request for one frame. `header` and `body` are views of a received chunk or fresh copies, and stay valid;
-   * `body` is empty when the declared length is 0.
+   * The request for one frame. `header` and `body` are views of a received chunk (a frame that lies in one chunk)
+   * or of one fresh copy of the frame (a frame gathered from several), and stay valid; `body` is empty when the
+   * declared length is 0.
    */
   protected abstract resolveRequestInfo(header: Buffer, body: Buffer): TRequest
 
   protected doFilter(data: Buffer, offset: number, length: number, context: ReceiveFilterContext<TRequest>): number {
     const held = this.#held
+    const headerSize = this.headerSize
     const end = offset + length
-    let header = this.#header
+    let frameLength = this.#frameLength
     let position = offset
-    if (header === undefined) {
-      const headerSize = this.headerSize
+    if (frameLength === 0) {
       const max = context.maxRequestLength
       if (headerSize > max) throw requestTooLarge(headerSize, max)
-      const missing = headerSize - held.length
-      if (length < missing) {
-        held.append(data, offset, end)
+      let header: Buffer
+      if (held.length === 0) {
+        if (length < headerSize) {
+          held.append(data, offset, end, max)
+          return length
+        }
+        header = data.subarray(offset, offset + headerSize)
+      } else {
+        const missing = headerSize - held.length
+        if (length < missing) {
+          held.append(data, offset, end, max)
+          return length
+        }
+        held.append(data, offset, offset + missing, max)
+        header = held.peek(headerSize)
+        position += missing
+      }
+      const bodyLength = this.#readBodyLength(header)
+      frameLength = headerSize + bodyLength
+      if (frameLength > max) throw requestTooLarge(frameLength, max)
+      if (held.length === 0) {
+        if (length >= frameLength) {
+          // The whole frame lies in this chunk: views of it.
+          const body = bodyLength === 0 ? emptyBuffer : data.subarray(offset + headerSize, offset + frameLength)
+          context.request = this.resolveRequestInfo(header, body)
+          return frameLength
+        }
+        // The body goes on in later chunks: gather the frame, header included, in one buffer.
+        held.append(data, offset, end, frameLength)
+        this.#frameLength = frameLength
         return length
       }
-      header = held.takeWith(data, offset, offset + missing)
-      position += missing
-      const bodyLength = this.#readBodyLength(header)
-      if (headerSize + bodyLength > max) throw requestTooLarge(headerSize + bodyLength, max)
-      if (end - position >= bodyLength) {
-        const body = bodyLength === 0 ? emptyBuffer : data.subarray(position, position + bodyLength)
-        context.request = this.resolveRequestInfo(header, body)
-        return position + bodyLength - offset
-      }
-      this.#header = header
-      this.#bodyLength = bodyLength
+      this.#frameLength = frameLength
     }
-    const missing = this.#bodyLength - held.length
+    const missing = frameLength - held.length
     if (end - position < missing) {
-      held.append(data, position, end)
+      held.append(data, position, end, frameLength)
       return length
     }
-    const body = held.takeWith(data, position, position + missing)
-    this.#header = undefined
-    context.request = this.resolveRequestInfo(header, body)
+    const frame = held.takeWith(data, position, position + missing)
+    this.#frameLength = 0
+    const body = frame.length === headerSize ? emptyBuffer : frame.subarray(headerSize)
+    context.request = this.resolveRequestInfo(frame.subarray(0, headerSize), body)
     return position + missing - offset
   }
 
   protected resetFrame(): void {
     this.#held.clear()
-    this.#header = undefined
+    this.#frameLength = 0
   }
 
   #readBodyLength(header: Buffer): number {

@@ -39,7 +39,7 @@ export abstract class FixedSizeReceiveFilterBase<TRequest> extends ReceiveFilter
     const held = this.#held
     const missing = size - held.length
     if (length < missing) {
-      held.append(data, offset, offset + length)
+      held.append(data, offset, offset + length, size)
       return length
     }
     context.request = this.resolveRequestInfo(held.takeWith(data, offset, offset + missing))

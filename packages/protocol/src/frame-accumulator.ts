@@ -1,63 +1,156 @@
 import { emptyBuffer } from './internal.js'
 
 /**
- * The bytes of one incomplete frame, kept as views of the chunks they arrived in (chunks are never reused, so the
- * views stay valid) and copied once, into a fresh buffer, when the frame completes. A frame that lies in one chunk is
- * handed out as a view of it, without any copy.
+ * Size of the small buffer each accumulator keeps for short partial frames (a line that straddles two reads), and the
+ * smallest buffer it grows into.
+ */
+const scratchSize = 256
+
+/**
+ * The bytes of one incomplete frame, copied into one buffer of the accumulator's own as they arrive, so a partial
+ * frame costs about its size however it was chunked: a frame dripped one byte per read holds one buffer, not one
+ * chunk (and its Buffer objects and backing store) per byte. Nothing it holds is a view of a chunk, so it keeps no
+ * chunk alive.
+ *
+ * - A frame that lies whole in one chunk is handed out as a view of the chunk, without any copy.
+ * - A short partial frame (up to {@link scratchSize} bytes) is held in a small buffer the accumulator keeps and
+ *   reuses: when the frame completes it is copied out, with the rest of it, into a buffer of its own (from Node's
+ *   pool when small), which costs less than allocating a buffer per frame.
+ * - A longer one is held in a buffer that grows geometrically (to twice the bytes it must hold), never past the
+ *   frame's known bound, and is sized exactly when the frame completes and does not fit. The completed frame is
+ *   handed out as a view of that buffer: no second copy.
+ *
+ * Bytes handed out are never written again: a grown buffer is given up with the frame, and the small buffer's bytes
+ * are only ever handed out as copies. So every frame and header handed out stays valid.
  * @internal
  */
 export class FrameAccumulator {
-  #pieces: Buffer[] = []
+  #buffer: Buffer = emptyBuffer
   #length = 0
+  /** The small buffer for short frames, allocated on first use. */
+  #scratch: Buffer | undefined
 
   /** Bytes held. */
   get length(): number {
     return this.#length
   }
 
-  /** Holds `data[start, end)`. */
-  append(data: Buffer, start: number, end: number): void {
-    if (end <= start) return
-    this.#pieces.push(data.subarray(start, end))
-    this.#length += end - start
+  /** The buffer the held bytes are in, at `[0, length)`: to read them in place, never to keep or hand out. */
+  get bytes(): Buffer {
+    return this.#buffer
   }
 
-  /** The held bytes followed by `data[start, end)`, as one buffer; then holds nothing. */
+  /** Bytes the buffer can hold before it grows (for tests). */
+  get capacity(): number {
+    return this.#buffer.length
+  }
+
+  /**
+   * Copies `data[start, end)` after the held bytes. `limit` is the most bytes the frame can have (at least
+   * `length + end - start`): a buffer grown for this frame is never larger.
+   */
+  append(data: Buffer, start: number, end: number, limit: number): void {
+    const length = this.#length
+    const total = length + end - start
+    if (total <= length) return
+    if (total > this.#buffer.length) this.#grow(total, limit)
+    data.copy(this.#buffer, length, start, end)
+    this.#length = total
+  }
+
+  /**
+   * The held bytes followed by `data[start, end)`, as one buffer; then holds nothing. With nothing held it is a view
+   * of `data`; otherwise the frame's own buffer (see the class).
+   */
   takeWith(data: Buffer, start: number, end: number): Buffer {
-    if (this.#length === 0) return data.subarray(start, end)
-    this.append(data, start, end)
-    return this.take(this.#length)
+    // Small, so that it inlines into the filters' hot path; gathering is the rare case.
+    return this.#length === 0 ? data.subarray(start, end) : this.#gather(data, start, end)
   }
 
-  /** The first `size` held bytes as one buffer (a view when they lie in one piece); then holds nothing. */
+  /** {@link FrameAccumulator.takeWith} with bytes held. */
+  #gather(data: Buffer, start: number, end: number): Buffer {
+    const length = this.#length
+    const total = length + end - start
+    const buffer = this.#buffer
+    if (buffer === this.#scratch) {
+      const frame = Buffer.allocUnsafe(total)
+      buffer.copy(frame, 0, 0, length)
+      data.copy(frame, length, start, end)
+      this.#length = 0
+      return frame
+    }
+    if (total > buffer.length) this.#grow(total, total)
+    data.copy(this.#buffer, length, start, end)
+    return this.#handOut(total)
+  }
+
+  /** The first `size` held bytes (`size <= length`) as one buffer; then holds nothing. */
   take(size: number): Buffer {
-    const pieces = this.#pieces
-    const first = pieces[0]
-    let frame: Buffer
-    if (size === 0 || first === undefined) frame = emptyBuffer
-    else if (first.length >= size) frame = first.subarray(0, size)
-    else frame = Buffer.concat(pieces, size)
-    this.clear()
-    return frame
+    if (size === 0) {
+      this.clear()
+      return emptyBuffer
+    }
+    if (this.#buffer === this.#scratch) {
+      this.#length = 0
+      return Buffer.from(this.#buffer.subarray(0, size))
+    }
+    return this.#handOut(size)
   }
 
-  /** The last `size` held bytes (`size <= length`), as a view or a small copy. */
-  tail(size: number): Buffer {
-    const pieces = this.#pieces
-    let index = pieces.length - 1
-    const last = pieces[index]
-    if (last === undefined || size === 0) return emptyBuffer
-    if (last.length >= size) return last.subarray(last.length - size)
-    let gathered = 0
-    while (index >= 0 && gathered < size) gathered += (pieces[index--] as Buffer).length
-    const joined = Buffer.concat(pieces.slice(index + 1))
-    return joined.subarray(joined.length - size)
+  /** The first `size` held bytes (`size <= length`), kept held: a view, or a copy of the small buffer's bytes. */
+  peek(size: number): Buffer {
+    const view = this.#buffer.subarray(0, size)
+    return this.#buffer === this.#scratch ? Buffer.from(view) : view
   }
 
-  /** Drops everything held. */
+  /**
+   * Where `mark` first occurs across the boundary: the index, in the held bytes, of the first occurrence that
+   * starts in the held bytes (only the last `mark.length - 1` can start one) and ends in `data[offset, end)`; -1 if
+   * none does. Allocates nothing.
+   */
+  indexOfMarkAcross(mark: Buffer, data: Buffer, offset: number, end: number): number {
+    const length = this.#length
+    const size = mark.length
+    const buffer = this.#buffer
+    const available = end - offset
+    next: for (let start = Math.max(length - size + 1, 0); start < length; start++) {
+      const inHeld = length - start
+      if (size - inHeld > available) continue
+      for (let index = 0; index < inHeld; index++) if (buffer[start + index] !== mark[index]) continue next
+      for (let index = inHeld; index < size; index++) if (data[offset + index - inHeld] !== mark[index]) continue next
+      return start
+    }
+    return -1
+  }
+
+  /** Drops everything held (the small buffer is kept for the next frame). */
   clear(): void {
-    if (this.#length === 0 && this.#pieces.length === 0) return
-    this.#pieces = []
+    this.#buffer = this.#scratch ?? emptyBuffer
     this.#length = 0
+  }
+
+  /** A buffer for at least `total` bytes, at most `limit` (unless `total` is more), holding the held bytes. */
+  #grow(total: number, limit: number): void {
+    let buffer: Buffer
+    if (this.#length === 0 && total <= scratchSize) {
+      // Not from Node's shared pool: a partial frame may live long, and a pool slice keeps the whole pool alive.
+      buffer = this.#scratch ??= Buffer.allocUnsafeSlow(scratchSize)
+    } else {
+      let capacity = total * 2
+      if (capacity < scratchSize) capacity = scratchSize
+      if (capacity > limit) capacity = limit
+      if (capacity < total) capacity = total
+      buffer = Buffer.allocUnsafeSlow(capacity)
+      if (this.#length > 0) this.#buffer.copy(buffer, 0, 0, this.#length)
+    }
+    this.#buffer = buffer
+  }
+
+  /** The first `size` bytes as a view of the grown buffer, which is then given up (the view owns it). */
+  #handOut(size: number): Buffer {
+    const frame = this.#buffer.subarray(0, size)
+    this.#buffer = this.#scratch ?? emptyBuffer
+    this.#length = 0
+    return frame
   }
 }

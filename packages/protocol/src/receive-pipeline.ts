@@ -19,6 +19,17 @@ export interface ReceivePipelineInit {
 /** How many filter switches in a row may consume no byte before the pipeline gives up. */
 const maxZeroProgressSwitches = 16
 
+/**
+ * A chunk pushed while unread bytes wait is copied into the pipeline's own buffer unless it is at least this long
+ * (and not a small view of a much larger buffer): a chunk kept by reference costs its Buffer objects and backing
+ * store besides its bytes, far more than a few bytes' worth.
+ */
+const keepChunksFrom = 4096
+
+/** Smallest and largest buffer that small chunks are copied into. */
+const minCoalesce = 1024
+const maxCoalesce = 65536
+
 function asSocketError(error: unknown): SocketError {
   if (SocketError.isSocketError(error)) return error
   return new ProtocolError('The receive filter threw', { cause: error })
@@ -33,10 +44,12 @@ function checkFilter(filter: unknown): void {
 /**
  * Drives one session's receive filters over its chunks (SuperSocket's `AppSession.FilterRequest` loop).
  *
- * Chunks are {@link ReceivePipeline.push}ed as they arrive and kept by reference (they must not be reused);
+ * Chunks are {@link ReceivePipeline.push}ed as they arrive (they must not be reused: requests may be views of them);
  * {@link ReceivePipeline.next} parses lazily, one request at a time, so a handler can switch filters or close
- * before the rest is parsed. The pipeline enforces the {@link ReceiveFilter} rules: every call must consume a byte
- * or switch filters, never more than it was given, and a chain of switches that consume nothing is bounded.
+ * before the rest is parsed. Unread bytes cost about their size: a chunk pushed while nothing is unread is read in
+ * place, and small chunks pushed while earlier bytes wait are copied into one buffer the pipeline owns. The pipeline
+ * enforces the {@link ReceiveFilter} rules: every call must consume a byte or switch filters, never more than it was
+ * given, and a chain of switches that consume nothing is bounded.
  *
  * @example
  * ```ts
@@ -53,6 +66,12 @@ export class ReceivePipeline<TRequest> {
   readonly #context: ReceiveFilterContext<TRequest>
   #chunks: Buffer[] = []
   #head = 0
+  /** Where small chunks are copied: written up to `#tailUsed`; the last chunk is its `[#tailStart, #tailUsed)`. */
+  #tail: Buffer = emptyBuffer
+  #tailStart = 0
+  #tailUsed = 0
+  /** Whether the last chunk is the tail's open view, which the next small chunk extends. */
+  #tailOpen = false
   #offset = 0
   #pending = 0
   #error: SocketError | undefined
@@ -108,14 +127,20 @@ export class ReceivePipeline<TRequest> {
   }
 
   /**
-   * Append a received chunk. It is kept by reference, and requests may be views of it: do not reuse its memory.
-   * May be called while earlier chunks are unread. Ignored once the pipeline has failed.
+   * Append a received chunk. Requests may be views of it: do not reuse its memory. May be called while earlier
+   * chunks are unread: then a chunk under 4 KiB (or a view of a buffer over twice its size) is copied into a buffer
+   * the pipeline owns, so that unread bytes cost about their size however small the reads. Ignored once the
+   * pipeline has failed.
    */
   push(chunk: Uint8Array): void {
-    if (this.#error !== undefined || chunk.length === 0) return
+    const length = chunk.length
+    if (this.#error !== undefined || length === 0) return
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-    this.#chunks.push(buffer)
-    this.#pending += buffer.length
+    if (this.#pending === 0 || (length >= keepChunksFrom && buffer.buffer.byteLength <= 2 * length)) {
+      this.#chunks.push(buffer)
+      this.#tailOpen = false
+    } else this.#coalesce(buffer)
+    this.#pending += length
   }
 
   /**
@@ -183,10 +208,7 @@ export class ReceivePipeline<TRequest> {
   reset(): void {
     this.#context.request = undefined
     this.#context.nextFilter = undefined
-    this.#chunks = []
-    this.#head = 0
-    this.#offset = 0
-    this.#pending = 0
+    this.#clearChunks()
     this.#error = undefined
     this.#zeroProgressSwitches = 0
     if (this.#filter !== this.#home) this.#filter.reset()
@@ -201,7 +223,51 @@ export class ReceivePipeline<TRequest> {
     if (this.#head === this.#chunks.length) {
       this.#chunks.length = 0
       this.#head = 0
+      // Nothing unread: let the tail go (views handed out keep what they need of it).
+      if (this.#tail !== emptyBuffer) this.#dropTail()
     }
+  }
+
+  /** Copies `chunk` after the unread bytes, into the tail (a new one when it is full). */
+  #coalesce(chunk: Buffer): void {
+    const length = chunk.length
+    let tail = this.#tail
+    let used = this.#tailUsed
+    if (used + length > tail.length) {
+      // The old tail's chunk stays as it is; new bytes go to a new buffer, twice as large, up to maxCoalesce.
+      let capacity = tail.length * 2
+      if (capacity < minCoalesce) capacity = minCoalesce
+      if (capacity > maxCoalesce) capacity = maxCoalesce
+      if (capacity < length) capacity = length
+      tail = this.#tail = Buffer.allocUnsafeSlow(capacity)
+      used = 0
+      this.#tailOpen = false
+    }
+    chunk.copy(tail, used)
+    this.#tailUsed = used + length
+    if (this.#tailOpen) {
+      // Extends the last chunk in place: same start, so an offset into it stays right.
+      this.#chunks[this.#chunks.length - 1] = tail.subarray(this.#tailStart, used + length)
+    } else {
+      this.#tailStart = used
+      this.#tailOpen = true
+      this.#chunks.push(tail.subarray(used, used + length))
+    }
+  }
+
+  #dropTail(): void {
+    this.#tail = emptyBuffer
+    this.#tailStart = 0
+    this.#tailUsed = 0
+    this.#tailOpen = false
+  }
+
+  #clearChunks(): void {
+    this.#chunks = []
+    this.#head = 0
+    this.#offset = 0
+    this.#pending = 0
+    this.#dropTail()
   }
 
   /**
@@ -222,10 +288,7 @@ export class ReceivePipeline<TRequest> {
     this.#error = error
     this.#context.request = undefined
     this.#context.nextFilter = undefined
-    this.#chunks = []
-    this.#head = 0
-    this.#offset = 0
-    this.#pending = 0
+    this.#clearChunks()
     return error
   }
 }

@@ -77,15 +77,26 @@ export abstract class TerminatorReceiveFilterBase<TRequest> extends ReceiveFilte
     const heldLength = held.length
     const end = offset + length
     if (heldLength > 0 && size > 1) {
-      // A terminator that starts in the held bytes ends within the first size - 1 bytes of this data.
-      const carry = Math.min(heldLength, size - 1)
-      const probe = Buffer.concat([held.tail(carry), data.subarray(offset, offset + Math.min(length, size - 1))])
-      const start = probe.indexOf(terminator)
-      if (start >= 0 && start < carry) {
-        const frameLength = heldLength - carry + start
+      // A terminator that starts in the held bytes ends within the first size - 1 bytes of this data: the first one
+      // that does, tried from the earliest start. (The search is written out here rather than called: with it,
+      // doFilter stays out of the pipeline's next(), which then inlines into its caller; measured faster for frames
+      // that lie in one chunk.)
+      const bytes = held.bytes
+      let frameLength = -1
+      next: for (let start = Math.max(heldLength - size + 1, 0); start < heldLength; start++) {
+        const inHeld = heldLength - start
+        if (size - inHeld > length) continue
+        for (let index = 0; index < inHeld; index++) if (bytes[start + index] !== terminator[index]) continue next
+        for (let index = inHeld; index < size; index++) {
+          if (data[offset + index - inHeld] !== terminator[index]) continue next
+        }
+        frameLength = start
+        break
+      }
+      if (frameLength >= 0) {
         if (frameLength + size > max) throw requestTooLarge(frameLength + size, max)
         context.request = this.resolveRequestInfo(held.take(frameLength))
-        return start + size - carry
+        return frameLength + size - heldLength
       }
     }
     const found = indexOfWithin(data, terminator, offset, end)
@@ -101,7 +112,7 @@ export abstract class TerminatorReceiveFilterBase<TRequest> extends ReceiveFilte
     }
     // No terminator yet: the frame needs at least one more byte.
     if (heldLength + length >= max) throw requestTooLarge(`more than ${heldLength + length}`, max)
-    held.append(data, offset, end)
+    held.append(data, offset, end, max)
     return length
   }
 

@@ -13,7 +13,7 @@ import {
   LengthFieldReceiveFilter,
   TerminatorReceiveFilter,
 } from '../src/index.js'
-import { chunk, chunkSizes, concat, decode, plain } from './support.js'
+import { chunk, chunkSizes, concat, decode, decodeBatched, plain } from './support.js'
 
 /** One frame on the wire and the request it must give (as plain data). */
 interface Frame {
@@ -263,6 +263,17 @@ describe.each(kinds)('$name', ({ scenario, garbage }) => {
     const whole = decode(make(), [stream], big)
     expect(whole.requests.map(plain)).toEqual(chunked.requests.map(plain))
   })
+
+  test.prop([scenario, chunkSizes, fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 10 })])(
+    'decodes the same when several chunks are pushed before each parse (unread chunks pile up)',
+    ({ make, frames }, sizes, batches) => {
+      const chunks = chunk(concat(frames.map((frame) => frame.wire)), sizes)
+      const batched = decodeBatched(make(), chunks, batches, big)
+      expect(batched.error).toBeUndefined()
+      expect(batched.requests.map(plain)).toEqual(frames.map((frame) => frame.expected))
+      expect(batched.buffered).toBe(0)
+    },
+  )
 
   test.prop([scenario, chunkSizes, fc.integer({ min: 1, max: 60 })])(
     'accepts frames up to maxRequestLength inclusive and rejects the first larger one, whatever the chunking',

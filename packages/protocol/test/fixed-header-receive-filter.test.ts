@@ -84,6 +84,26 @@ describe('FixedHeaderReceiveFilter', () => {
     expect(gathered?.body.toString()).toBe('split body')
   })
 
+  test('a frame whose body goes on in later chunks keeps no view of its first chunk: one copy of the frame', () => {
+    const chunk = Buffer.alloc(4096, 0xee) // a read: frames, then the start of one that goes on
+    const split = frame(7, 'gathered body')
+    split.copy(chunk, chunk.length - 6, 0, 6)
+    const pipeline = new ReceivePipeline(
+      new TypedFilter((header) => (header[0] === 0xee ? 4096 - 6 - 3 : header.readUInt16BE(1))),
+      { maxRequestLength: 8192 },
+    )
+    pipeline.push(chunk)
+    expect(pipeline.next()?.body.buffer).toBe(chunk.buffer)
+    expect(pipeline.next()).toBeUndefined()
+    expect(pipeline.bufferedBytes).toBe(6)
+    pipeline.push(Buffer.from(split.subarray(6)))
+    chunk.fill(0)
+    const request = pipeline.next()
+    expect([request?.type, request?.body.toString()]).toEqual([7, 'gathered body'])
+    expect(request?.header.buffer).toBe(request?.body.buffer)
+    expect(request?.header.buffer).not.toBe(chunk.buffer)
+  })
+
   test('leftBufferSize counts the header while the body is awaited', () => {
     const pipeline = new ReceivePipeline(new TypedFilter(), { maxRequestLength: 64 })
     pipeline.push(frame(1, 'abcdef').subarray(0, 5))

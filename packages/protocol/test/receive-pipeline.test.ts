@@ -55,6 +55,44 @@ describe('ReceivePipeline', () => {
     expect(pipeline.next()?.key).toBe('C')
   })
 
+  test('reads a chunk in place when nothing is unread, and copies small chunks pushed while bytes wait', () => {
+    const pipeline = new ReceivePipeline(line('|'), init)
+    const first = Buffer.from('ab|cd')
+    pipeline.push(first)
+    expect(pipeline.next()?.body.buffer).toBe(first.buffer) // a view: nothing copied
+    const small = Buffer.from('ef|gh|')
+    pipeline.push(small) // 'cd' is still unread: copied into the pipeline's own buffer
+    small.fill(0)
+    expect(pipeline.next()?.body.toString()).toBe('cdef')
+    const copied = pipeline.next()
+    expect(copied?.body.toString()).toBe('gh')
+    expect(copied?.body.buffer).not.toBe(small.buffer)
+    expect(pipeline.pendingBytes).toBe(0)
+  })
+
+  test('keeps chunks of 4 KiB and more by reference while bytes wait, unless they are views of a larger buffer', () => {
+    const pipeline = new ReceivePipeline(line('|'), { maxRequestLength: 1 << 20 })
+    pipeline.push(Buffer.from('a|b'))
+    expect(pipeline.next()?.body.toString()).toBe('a')
+    const big = Buffer.alloc(5000, 'c')
+    big.write('|', 0)
+    big.write('|', 4999)
+    pipeline.push(big)
+    const slab = Buffer.alloc(100_000, 'd')
+    const view = slab.subarray(50_000, 55_000)
+    view.write('|', 4999)
+    pipeline.push(view)
+    expect(pipeline.pendingBytes).toBe(10_001)
+    expect(pipeline.next()?.body.toString()).toBe('b')
+    const inPlace = pipeline.next()
+    expect(inPlace?.body.length).toBe(4998)
+    expect(inPlace?.body.buffer).toBe(big.buffer)
+    slab.fill(0)
+    const copied = pipeline.next()
+    expect(copied?.body.toString()).toBe('d'.repeat(4999))
+    expect(copied?.body.buffer).not.toBe(slab.buffer)
+  })
+
   test('accepts more chunks while earlier ones are unread', () => {
     const pipeline = new ReceivePipeline(line('|'), init)
     for (const part of ['ab|c', 'd|', '', 'e', '|f']) pipeline.push(Buffer.from(part))

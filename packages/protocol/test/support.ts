@@ -46,6 +46,41 @@ export function decode<TRequest>(
   return { requests, error: undefined, maxBuffered, buffered: pipeline.bufferedBytes }
 }
 
+/**
+ * Like {@link decode}, but pushes several chunks before each drain (`batches`, cycled: how many), so that unread
+ * chunks pile up in the pipeline as while a handler runs. Requests are turned into plain data only at the end: a
+ * buffer handed out early that was written again later would show.
+ */
+export function decodeBatched<TRequest>(
+  filter: ReceiveFilter<TRequest>,
+  chunks: readonly Uint8Array[],
+  batches: readonly number[],
+  maxRequestLength: number,
+): Decoded<TRequest> {
+  const pipeline = new ReceivePipeline(filter, { maxRequestLength })
+  const requests: TRequest[] = []
+  let maxBuffered = 0
+  let unread = 0
+  try {
+    for (let index = 0, batch = 0; index < chunks.length; batch++) {
+      const count = Math.max(1, batches.length === 0 ? 1 : (batches[batch % batches.length] as number))
+      for (const part of chunks.slice(index, index + count)) {
+        pipeline.push(part)
+        unread += part.length
+      }
+      index += count
+      if (pipeline.pendingBytes !== unread) throw new Error(`pendingBytes ${pipeline.pendingBytes}, pushed ${unread}`)
+      for (let request = pipeline.next(); request !== undefined; request = pipeline.next()) requests.push(request)
+      unread = pipeline.pendingBytes
+      maxBuffered = Math.max(maxBuffered, pipeline.bufferedBytes)
+    }
+  } catch (error) {
+    if (!SocketError.isSocketError(error)) throw error
+    return { requests, error: error.code, maxBuffered, buffered: 0 }
+  }
+  return { requests, error: undefined, maxBuffered, buffered: pipeline.bufferedBytes }
+}
+
 /** How to cut a stream: chunk sizes from 1 byte up (small sizes are frequent), cycled over the stream. */
 export const chunkSizes = fc.oneof(
   fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 20 }),

@@ -5,7 +5,8 @@
 // It sends { tcpPort, tlsPort, udpPort, pid }, then answers IPC messages from soak.mjs:
 //   { cmd: 'stats' } → { tcp, udp (getStats() of each), sessions, bySource, memory, logLines }
 //     (bySource: sessions open now by the first three bytes of their remote address, e.g. '127.0.3': the soak's
-//     attacks each come from a 127.0.K.x range of their own)
+//     attacks each come from a 127.0.K.x range of their own), closedBySource (sessions closed so far, by source and
+//     close reason name)
 //   { cmd: 'stop', timeout } → { tcp, udp: ms each stop() took, or null when it had not resolved within `timeout` }
 //   { cmd: 'exit' } → exits
 //
@@ -17,7 +18,7 @@
 //   other KEY   → KEY                                        (pipelining floods, garbage)
 // UDP: ECHO → body; SLOWU → body, 100 ms later (so the peer's datagrams wait); other → KEY.
 import { setTimeout as delay } from 'node:timers/promises'
-import { AppServer, CloseReason } from '../dist/index.js'
+import { AppServer, CloseReason, closeReasonName } from '../dist/index.js'
 
 const [certFile, keyFile, overrides = '{}'] = process.argv.slice(2)
 
@@ -109,6 +110,22 @@ udp.on('newRequestReceived', (session, request) => {
 })
 udp.on('error', () => {})
 
+/** Sessions closed so far, by the first three bytes of their remote address and close reason name. */
+const closedBySource = { tcp: {}, udp: {} }
+const sourceOf = (session) => session.remoteEndPoint.address.split('.').slice(0, 3).join('.')
+for (const [name, server] of [
+  ['tcp', tcp],
+  ['udp', udp],
+]) {
+  server.on('sessionClosed', (session, reason) => {
+    const bySource = closedBySource[name]
+    const reasons = bySource[sourceOf(session)] ?? {}
+    bySource[sourceOf(session)] = reasons
+    const reasonName = closeReasonName(reason)
+    reasons[reasonName] = (reasons[reasonName] ?? 0) + 1
+  })
+}
+
 const [plain, secure] = await tcp.start()
 const [datagram] = await udp.start()
 
@@ -128,12 +145,13 @@ process.on('message', async (message) => {
       ['udp', udp],
     ]) {
       for (const session of server.getAllSessions()) {
-        const source = session.remoteEndPoint.address.split('.').slice(0, 3).join('.')
+        const source = sourceOf(session)
         bySource[name][source] = (bySource[name][source] ?? 0) + 1
       }
     }
     process.send({
       bySource,
+      closedBySource,
       tcp: tcp.getStats(),
       udp: udp.getStats(),
       sessions: { tcp: tcp.sessionCount, udp: udp.sessionCount },

@@ -37,6 +37,7 @@
 //   --attacks all          the attacks to run, comma-separated: drip, neverRead, slowDrip, stall, halfClose, flood,
 //                          reset, garbage, silentTls, udp (e.g. --attacks drip to measure one alone)
 //   --json                 print one JSON report instead of the tables
+//   --help                 print this
 import { execFileSync, fork } from 'node:child_process'
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs'
 import { setTimeout as delay } from 'node:timers/promises'
@@ -79,8 +80,23 @@ const { values } = parseArgs({
     'server-config': { type: 'string' },
     attacks: { type: 'string' },
     json: { type: 'boolean' },
+    help: { type: 'boolean' },
   },
 })
+if (values.help) {
+  // The comment at the top of this file is the help.
+  const header = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n')
+  console.log(
+    header
+      .slice(
+        0,
+        header.findIndex((line) => !line.startsWith('//')),
+      )
+      .map((line) => line.slice(3))
+      .join('\n'),
+  )
+  process.exit(0)
+}
 const settings = {}
 for (const [name, fallback] of Object.entries(defaults)) {
   const text = values[kebab(name)] ?? process.env[`SOAK_${kebab(name).replaceAll('-', '_').toUpperCase()}`]
@@ -218,6 +234,7 @@ const attackOfSource = Object.fromEntries(Object.entries(sources).map(([name, so
 attackOfSource['127.0.0'] = 'good client'
 const byAttack = (bySource) =>
   Object.fromEntries(Object.entries(bySource ?? {}).map(([source, count]) => [attackOfSource[source] ?? source, count]))
+const closedByAttack = byAttack
 log(
   `soak: ${settings.duration} s of attack on one AppServer (pid ${server.pid}): tcp :${ports.tcpPort}, ` +
     `tls :${ports.tlsPort}, udp :${ports.udpPort}; attack K from 127.0.K.10–127.0.K.${9 + settings.addresses}`,
@@ -390,23 +407,32 @@ const targets = [
           met: attack.attacks.halfClose.missing === 0 && attack.attacks.halfClose.replies > 0,
         },
       ]),
-  // The connections an attack holds are cut by the server (each at least once on average over the run).
+  // The sessions an attack holds are closed by their deadline (each at least once on average over the run), as the
+  // server's sessionClosed events tell, by source and reason.
   ...[
-    ['drip', 'frameTimeOut'],
-    ['slowDrip', 'frameTimeOut'],
-    ['neverRead', 'sendStallTimeOut'],
-    ['stall', 'handlerTimeOut'],
-    ['silentTls', 'handshakeTimeOut'],
+    ['drip', 'frameTimeOut', 'TimeOut'],
+    ['slowDrip', 'frameTimeOut', 'TimeOut'],
+    ['neverRead', 'sendStallTimeOut', 'TimeOut'],
+    ['stall', 'handlerTimeOut', 'ApplicationError'],
   ]
     .filter(([name]) => attack.attacks[name] !== undefined)
-    .map(([name, deadline]) => {
-      const { closedByServer, opened } = attack.attacks[name]
+    .map(([name, deadline, reason]) => {
+      const closed = closedByAttack(finalStats?.closedBySource?.tcp)[name] ?? {}
       return {
-        target: `${attack.attacks[name].name}: cut by the server (${deadline} ${config[deadline]} ms)`,
-        measured: `${closedByServer} cut, ${opened} opened (${settings[name]} held at once)`,
-        met: closedByServer >= settings[name],
+        target: `${attack.attacks[name].name}: closed by ${deadline} (${config[deadline]} ms) with ${reason}`,
+        measured: `${closed[reason] ?? 0} (sessions closed, by reason: ${JSON.stringify(closed)}; ${settings[name]} held at once)`,
+        met: (closed[reason] ?? 0) >= settings[name],
       }
     }),
+  ...(attack.attacks.silentTls === undefined
+    ? []
+    : [
+        {
+          target: `${attack.attacks.silentTls.name}: dropped (handshakeTimeOut ${config.handshakeTimeOut} ms, maxPendingHandshakes ${config.maxPendingHandshakes})`,
+          measured: `${attack.attacks.silentTls.closedByServer} dropped, ${attack.attacks.silentTls.opened} opened (${settings.silentTls} held at once); rejected: ${JSON.stringify(finalStats?.tcp.rejected ?? {})}`,
+          met: attack.attacks.silentTls.closedByServer >= settings.silentTls,
+        },
+      ]),
   {
     target: `nothing left ${settings.settle} s after the clients are gone: TCP/TLS sessions`,
     measured:
@@ -470,6 +496,10 @@ const report = {
       peakStats === undefined
         ? undefined
         : { sessions: peakStats.sessions, byAttack: byAttack(peakStats.bySource.tcp), memory: peakStats.memory },
+    closedByAttack:
+      finalStats === undefined
+        ? undefined
+        : { tcp: closedByAttack(finalStats.closedBySource.tcp), udp: closedByAttack(finalStats.closedBySource.udp) },
     sessionsAtEnd:
       finalStats === undefined
         ? undefined
@@ -506,6 +536,9 @@ if (json) {
   if (report.server.sessionsAtEnd) {
     log(`server sessions at the end of the attack, by attack: ${JSON.stringify(report.server.sessionsAtEnd.tcp)}`)
     log(`  udp: ${JSON.stringify(report.server.sessionsAtEnd.udp)}`)
+    log(
+      `server sessions closed during the attack, by attack and reason: ${JSON.stringify(report.server.closedByAttack.tcp)}`,
+    )
   }
   log('server getStats() at the end of the attack:')
   for (const [name, stats] of [

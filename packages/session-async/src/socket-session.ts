@@ -71,8 +71,13 @@ const Flag = {
   ToldUnwritable: 256,
   /** A writability check is scheduled for the next tick (a change caused by `trySend`). */
   WritabilityScheduled: 512,
+  /**
+   * The session destroyed the transport (close deadline, failure): a batch under way was cut off, whatever its
+   * callback says (Node calls a write's callback without an error once the socket is destroyed).
+   */
+  Destroyed: 1024,
   /** Closed by the send-stall deadline (`sendStallTimeOut`). */
-  Stalled: 1024,
+  Stalled: 2048,
 } as const
 
 /** Options a transport passes to the base (not user options). */
@@ -128,6 +133,7 @@ export abstract class SocketSession implements SocketSessionContract {
   #closeTimer: NodeJS.Timeout | undefined
   #bytesReceived = 0
   #bytesSent = 0
+  #droppedBytes = 0
 
   /**
    * @throws {InvalidArgumentError} a water mark is not a valid byte count (see {@link SocketSessionInit}),
@@ -213,6 +219,15 @@ export abstract class SocketSession implements SocketSessionContract {
   /** Bytes the transport reported written. */
   get bytesSent(): number {
     return this.#bytesSent
+  }
+
+  /**
+   * Bytes accepted by `trySend`/`trySendCopy` that were still waiting in the queue, never handed to the transport,
+   * when it went away (a reset, a write error, the close or send-stall deadline): certainly not sent. The batch the transport was
+   * writing then is not among them (some of it may have left); neither is counted in {@link SocketSession.bytesSent}.
+   */
+  get droppedBytes(): number {
+    return this.#droppedBytes
   }
 
   /**
@@ -369,7 +384,8 @@ export abstract class SocketSession implements SocketSessionContract {
       this.#state = 'closing'
     }
     if ((this.#flags & Flag.TransportGone) !== 0) return
-    this.#queue.clear()
+    this.#dropQueue()
+    this.#flags |= Flag.Destroyed
     this.destroyTransport()
   }
 
@@ -385,11 +401,17 @@ export abstract class SocketSession implements SocketSessionContract {
       clearTimeout(this.#stallTimer)
       this.#stallTimer = undefined
     }
-    this.#queue.clear()
+    this.#dropQueue()
     this.#scheduleNotify()
   }
 
   // ---- internals ------------------------------------------------------------------------------------------------
+
+  /** The transport is going away: drop what is queued, counting the bytes never handed to it. */
+  #dropQueue(): void {
+    this.#droppedBytes += this.#queue.pendingByteLength
+    this.#queue.clear()
+  }
 
   #beginClose(): void {
     this.#state = 'closing'
@@ -410,7 +432,8 @@ export abstract class SocketSession implements SocketSessionContract {
   static #closeDeadline(session: SocketSession): void {
     session.#closeTimer = undefined
     if ((session.#flags & Flag.TransportGone) !== 0) return
-    session.#queue.clear()
+    session.#dropQueue()
+    session.#flags |= Flag.Destroyed
     session.destroyTransport()
   }
 
@@ -465,8 +488,9 @@ export abstract class SocketSession implements SocketSessionContract {
   #batchDone(bytes: number, error: Error | null | undefined, synchronous: boolean): void {
     this.#flags &= ~Flag.Writing
     const queue = this.#queue
-    if ((this.#flags & Flag.TransportGone) !== 0) {
-      // The queue was cleared when the transport went: this only ends the flight and gives its chunks back.
+    if ((this.#flags & (Flag.TransportGone | Flag.Destroyed)) !== 0) {
+      // The queue was cleared when the transport went: this only ends the flight and gives its chunks back. Not
+      // counted as sent: a destroy cancels the write (Node still calls back without an error).
       queue.complete(0)
       return
     }
@@ -513,12 +537,12 @@ export abstract class SocketSession implements SocketSessionContract {
 
   /** The peer took none of the queued bytes for `sendStallTimeOut`: drop them and tear the transport down. */
   #stalled(): void {
-    this.#flags |= Flag.Stalled
     if (this.#state === 'open') {
       this.#closeReason = CloseReason.TimeOut
       this.#state = 'closing'
     }
-    this.#queue.clear()
+    this.#dropQueue()
+    this.#flags |= Flag.Stalled | Flag.Destroyed
     this.destroyTransport()
   }
 

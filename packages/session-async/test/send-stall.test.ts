@@ -85,6 +85,8 @@ describe('sendStallTimeOut', () => {
     expect(session.sendStalled).toBe(true)
     expect(recorder.closedReasons).toEqual([CloseReason.TimeOut])
     expect(session.pendingBytes).toBe(0)
+    expect(session.droppedBytes).toBe(50) // the bytes waiting behind the stuck write; the write itself is in neither
+    expect(session.bytesSent).toBe(0)
     expect(session.destroyed).toBe(1)
     expect(session.ended).toBe(0) // torn down, not drained: the bytes could not go anyway
   })

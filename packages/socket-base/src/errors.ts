@@ -14,6 +14,7 @@ export type SocketErrorCode =
   | 'ERR_CONNECTION_REFUSED'
   | 'ERR_SESSION_CLOSED'
   | 'ERR_SEND_TIMEOUT'
+  | 'ERR_REQUEST_TIMEOUT'
   | 'ERR_DATAGRAM_TOO_LARGE'
   | 'ERR_PROTOCOL'
   | 'ERR_REQUEST_TOO_LARGE'
@@ -147,6 +148,20 @@ export class SendTimeoutError extends SocketError {
   constructor(message = 'No room in the sending queue within sendTimeOut', options?: SocketErrorOptions) {
     super('ERR_SEND_TIMEOUT', message, options)
     this.name = 'SendTimeoutError'
+  }
+}
+
+/**
+ * A request sent with a client's request/reply helper got no reply within its timeout. Code `ERR_REQUEST_TIMEOUT`.
+ * The connection stays open.
+ */
+export class RequestTimeoutError extends SocketError {
+  /** This class's code(s), so that a union of error classes narrows on `code`. */
+  declare readonly code: 'ERR_REQUEST_TIMEOUT'
+
+  constructor(message = 'No reply within the request timeout', options?: SocketErrorOptions) {
+    super('ERR_REQUEST_TIMEOUT', message, options)
+    this.name = 'RequestTimeoutError'
   }
 }
 

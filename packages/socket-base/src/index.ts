@@ -56,6 +56,7 @@ export {
   ListenError,
   PoolExhaustedError,
   ProtocolError,
+  RequestTimeoutError,
   SendTimeoutError,
   ServerStateError,
   SessionClosedError,

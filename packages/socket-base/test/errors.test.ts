@@ -11,6 +11,7 @@ import {
   ListenError,
   PoolExhaustedError,
   ProtocolError,
+  RequestTimeoutError,
   SendTimeoutError,
   ServerStateError,
   SessionClosedError,
@@ -48,6 +49,7 @@ const cases: { name: string; code: SocketErrorCode; make: (options?: { cause?: u
   },
   { name: 'SessionClosedError', code: 'ERR_SESSION_CLOSED', make: (o) => new SessionClosedError(undefined, o) },
   { name: 'SendTimeoutError', code: 'ERR_SEND_TIMEOUT', make: (o) => new SendTimeoutError(undefined, o) },
+  { name: 'RequestTimeoutError', code: 'ERR_REQUEST_TIMEOUT', make: (o) => new RequestTimeoutError(undefined, o) },
   { name: 'DatagramTooLargeError', code: 'ERR_DATAGRAM_TOO_LARGE', make: (o) => new DatagramTooLargeError('big', o) },
   { name: 'ProtocolError', code: 'ERR_PROTOCOL', make: (o) => new ProtocolError('malformed', o) },
   {

@@ -80,6 +80,7 @@ export {
   type EndPoint,
   FilterState,
   formatEndPoint,
+  HandlerTimeoutError,
   InternalError,
   InvalidArgumentError,
   ListenError,

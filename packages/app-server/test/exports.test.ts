@@ -33,3 +33,19 @@ test('config plumbing is not part of the public surface', () => {
   expect('port' in appServer.serverConfigDefaults).toBe(false)
   expect(appServer.serverConfigDefaults.maxRequestLength).toBe(65_536)
 })
+
+test('the errors a server hands to app code are re-exported as is, HandlerTimeoutError included', async () => {
+  const base = await import('@socketlite/socket-base')
+  for (const name of [
+    'SocketError',
+    'ConfigError',
+    'SessionClosedError',
+    'SendTimeoutError',
+    'ProtocolError',
+    'TlsHandshakeError',
+    'HandlerTimeoutError',
+  ] as const) {
+    expect((appServer as Record<string, unknown>)[name], name).toBe(base[name])
+  }
+  expect(new appServer.HandlerTimeoutError().code).toBe('ERR_HANDLER_TIMEOUT')
+})

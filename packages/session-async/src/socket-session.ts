@@ -33,7 +33,21 @@ export interface SocketSessionInit {
    * destroyed. A finite number ≥ 0.
    */
   closeTimeOut: number
+  /**
+   * A session whose sending queue holds bytes that the peer takes none of for this long (ms) is closed with
+   * `CloseReason.TimeOut`: a peer that never reads cannot hold a connection and its queued bytes for good. "Takes
+   * none" means the write in flight has not completed (the transport has not flushed the batch to the kernel, or a
+   * datagram send has not completed) for this long; each completed write starts the clock again, so a slow but
+   * steady reader is never closed by it, nor is a session with nothing queued. The queued bytes are dropped and the
+   * transport destroyed at once (they could not be delivered); {@link SocketSession.sendStalled} tells such a close
+   * apart. `0` turns it off. A finite number ≥ 0, at most 2147483647.
+   * @default 0 (off)
+   */
+  sendStallTimeOut?: number
 }
+
+/** Largest delay `setTimeout` accepts (ms). */
+const maxTimerMilliseconds = 2_147_483_647
 
 /** Bits of `SocketSession.#flags` (one field instead of eight booleans: sessions are many, most of them idle). */
 const Flag = {
@@ -62,6 +76,8 @@ const Flag = {
    * callback says (Node calls a write's callback without an error once the socket is destroyed).
    */
   Destroyed: 1024,
+  /** Closed by the send-stall deadline (`sendStallTimeOut`). */
+  Stalled: 2048,
 } as const
 
 /** Options a transport passes to the base (not user options). */
@@ -96,6 +112,15 @@ const settled: Promise<void> = Promise.resolve()
 export abstract class SocketSession implements SocketSessionContract {
   readonly #queue: SendingQueue
   readonly #closeTimeOut: number
+  /** `sendStallTimeOut` (ms); 0 = off. */
+  readonly #stallTimeOut: number
+  /**
+   * The send-stall check: armed when a batch goes out and none is armed, left armed while batches keep going out
+   * (one timer per session, re-armed lazily when it fires, never per write).
+   */
+  #stallTimer: NodeJS.Timeout | undefined
+  /** When the batch in flight was handed to the transport (`performance.now()`). */
+  #writeStartedAt = 0
   /** Made by the first `close()` call (see {@link SocketSession.close}). */
   #closed: Promise<void> | undefined
   #resolveClosed: (() => void) | undefined
@@ -112,13 +137,21 @@ export abstract class SocketSession implements SocketSessionContract {
 
   /**
    * @throws {InvalidArgumentError} a water mark is not a valid byte count (see {@link SocketSessionInit}),
-   * `closeTimeOut` is not a finite number ≥ 0, or `sendPool` is not a `ChunkPool`.
+   * `closeTimeOut` is not a finite number ≥ 0, `sendStallTimeOut` is not a number from 0 to 2147483647, or `sendPool`
+   * is not a `ChunkPool`.
    */
   constructor(init: SocketSessionInit, transport: SocketSessionTransportOptions = {}) {
     if (typeof init.closeTimeOut !== 'number' || !Number.isFinite(init.closeTimeOut) || init.closeTimeOut < 0) {
       throw new InvalidArgumentError(`closeTimeOut must be a finite number >= 0, got ${String(init.closeTimeOut)}`)
     }
+    const stallTimeOut = init.sendStallTimeOut ?? 0
+    if (typeof stallTimeOut !== 'number' || !(stallTimeOut >= 0) || stallTimeOut > maxTimerMilliseconds) {
+      throw new InvalidArgumentError(
+        `sendStallTimeOut must be a number from 0 to ${maxTimerMilliseconds}, got ${String(stallTimeOut)}`,
+      )
+    }
     this.#closeTimeOut = init.closeTimeOut
+    this.#stallTimeOut = stallTimeOut
     // No callback from the queue (a closure per session): writability is read where the queue changes.
     this.#queue = new SendingQueue({
       highWaterMark: init.sendHighWaterMark,
@@ -170,6 +203,14 @@ export abstract class SocketSession implements SocketSessionContract {
     return this.#state === 'open' && this.#queue.writable
   }
 
+  /**
+   * True once the session was closed by the send-stall deadline (`sendStallTimeOut`): its peer took none of the
+   * queued bytes for that long. Its close reason is then `TimeOut` (unless another reason came first).
+   */
+  get sendStalled(): boolean {
+    return (this.#flags & Flag.Stalled) !== 0
+  }
+
   /** Bytes delivered to `onData`. */
   get bytesReceived(): number {
     return this.#bytesReceived
@@ -182,7 +223,7 @@ export abstract class SocketSession implements SocketSessionContract {
 
   /**
    * Bytes accepted by `trySend`/`trySendCopy` that were still waiting in the queue, never handed to the transport,
-   * when it went away (a reset, a write error, the close deadline): certainly not sent. The batch the transport was
+   * when it went away (a reset, a write error, the close or send-stall deadline): certainly not sent. The batch the transport was
    * writing then is not among them (some of it may have left); neither is counted in {@link SocketSession.bytesSent}.
    */
   get droppedBytes(): number {
@@ -356,6 +397,10 @@ export abstract class SocketSession implements SocketSessionContract {
     this.#state = 'closed'
     clearTimeout(this.#closeTimer)
     this.#closeTimer = undefined
+    if (this.#stallTimer !== undefined) {
+      clearTimeout(this.#stallTimer)
+      this.#stallTimer = undefined
+    }
     this.#dropQueue()
     this.#scheduleNotify()
   }
@@ -426,6 +471,10 @@ export abstract class SocketSession implements SocketSessionContract {
     }
     const bytes = queue.inFlightByteLength
     this.#flags |= Flag.Writing
+    if (this.#stallTimeOut > 0) {
+      this.#writeStartedAt = performance.now()
+      if (this.#stallTimer === undefined) this.#armStallCheck(this.#stallTimeOut)
+    }
     let synchronous = true
     let called = false
     this.writeBatch(batch, (error) => {
@@ -460,6 +509,41 @@ export abstract class SocketSession implements SocketSessionContract {
       if (synchronous) this.#scheduleFlush()
       else this.#flush()
     } else this.#endIfDrained()
+  }
+
+  #armStallCheck(delay: number): void {
+    const timer = setTimeout(SocketSession.#stallCheck, delay, this)
+    timer.unref()
+    this.#stallTimer = timer
+  }
+
+  /**
+   * The send-stall timer fired: nothing in flight → disarmed (the next batch arms it again); the batch in flight
+   * went out less than `sendStallTimeOut` ago → re-armed for the rest; else the peer took nothing for that long.
+   */
+  static #stallCheck(session: SocketSession): void {
+    session.#stallTimer = undefined
+    const flags = session.#flags
+    if ((flags & Flag.TransportGone) !== 0 || (flags & Flag.Writing) === 0) return
+    const rest = session.#stallTimeOut - (performance.now() - session.#writeStartedAt)
+    // Timers run on the loop's cached clock, which may lag a little behind performance.now(): a check that fires
+    // early by a fraction of a millisecond is not a stall yet.
+    if (rest >= 1) {
+      session.#armStallCheck(Math.ceil(rest))
+      return
+    }
+    session.#stalled()
+  }
+
+  /** The peer took none of the queued bytes for `sendStallTimeOut`: drop them and tear the transport down. */
+  #stalled(): void {
+    if (this.#state === 'open') {
+      this.#closeReason = CloseReason.TimeOut
+      this.#state = 'closing'
+    }
+    this.#dropQueue()
+    this.#flags |= Flag.Stalled | Flag.Destroyed
+    this.destroyTransport()
   }
 
   #scheduleWritabilityCheck(): void {

@@ -137,12 +137,14 @@ export class TlsSocketSession extends AsyncSocketSession {
       sendHighWaterMark,
       sendLowWaterMark,
       closeTimeOut,
+      sendStallTimeOut,
       sendPool,
       noDelay,
       keepAliveTime,
       ...tlsOptions
     } = init
     const sessionInit: TlsSocketSessionInit = { sendHighWaterMark, sendLowWaterMark, closeTimeOut }
+    if (sendStallTimeOut !== undefined) sessionInit.sendStallTimeOut = sendStallTimeOut
     if (sendPool !== undefined) sessionInit.sendPool = sendPool
     if (noDelay !== undefined) sessionInit.noDelay = noDelay
     if (keepAliveTime !== undefined) sessionInit.keepAliveTime = keepAliveTime

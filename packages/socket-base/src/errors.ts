@@ -19,6 +19,7 @@ export type SocketErrorCode =
   | 'ERR_PROTOCOL'
   | 'ERR_REQUEST_TOO_LARGE'
   | 'ERR_TLS_HANDSHAKE'
+  | 'ERR_HANDLER_TIMEOUT'
   | 'ERR_POOL_EXHAUSTED'
   | 'ERR_CLUSTER_UNAVAILABLE'
   | 'ERR_INTERNAL'
@@ -197,6 +198,21 @@ export class TlsHandshakeError extends SocketError {
   constructor(message: string, options?: SocketErrorOptions) {
     super('ERR_TLS_HANDSHAKE', message, options)
     this.name = 'TlsHandshakeError'
+  }
+}
+
+/**
+ * A connect or request handler (or `onSessionStarted`) did not settle within `handlerTimeOut`. It is passed to
+ * `session.handleException`, whose default closes the session with `ApplicationError`; the handler's late result is
+ * ignored. Code `ERR_HANDLER_TIMEOUT`.
+ */
+export class HandlerTimeoutError extends SocketError {
+  /** This class's code(s), so that a union of error classes narrows on `code`. */
+  declare readonly code: 'ERR_HANDLER_TIMEOUT'
+
+  constructor(message = 'A handler did not settle within handlerTimeOut', options?: SocketErrorOptions) {
+    super('ERR_HANDLER_TIMEOUT', message, options)
+    this.name = 'HandlerTimeoutError'
   }
 }
 

@@ -50,6 +50,7 @@ export {
   type ConfigIssue,
   ConnectError,
   DatagramTooLargeError,
+  HandlerTimeoutError,
   InternalError,
   InvalidArgumentError,
   ListenError,

@@ -5,6 +5,7 @@ import {
   ConfigError,
   ConnectError,
   DatagramTooLargeError,
+  HandlerTimeoutError,
   InternalError,
   InvalidArgumentError,
   ListenError,
@@ -57,6 +58,11 @@ const cases: { name: string; code: SocketErrorCode; make: (options?: { cause?: u
     make: (o) => new ProtocolError('too large', { ...o, code: 'ERR_REQUEST_TOO_LARGE' }),
   },
   { name: 'TlsHandshakeError', code: 'ERR_TLS_HANDSHAKE', make: (o) => new TlsHandshakeError('handshake', o) },
+  {
+    name: 'HandlerTimeoutError',
+    code: 'ERR_HANDLER_TIMEOUT',
+    make: (o) => new HandlerTimeoutError(undefined, o),
+  },
   { name: 'PoolExhaustedError', code: 'ERR_POOL_EXHAUSTED', make: (o) => new PoolExhaustedError('empty', o) },
   {
     name: 'ClusterUnavailableError',
@@ -94,7 +100,7 @@ describe('error classes', () => {
 
   test('every code of SocketErrorCode is produced by some class, and no class produces another', () => {
     const declared = declaredCodes()
-    expect(declared.length).toBeGreaterThanOrEqual(14)
+    expect(declared.length).toBeGreaterThanOrEqual(16)
     expect(new Set(cases.map((entry) => entry.code))).toEqual(new Set(declared))
   })
 

@@ -423,7 +423,8 @@ export function sessionCompliance(options: SessionComplianceOptions): void {
     })
 
     test('does not close a slow but steady reader: each write it lets complete starts the clock again', async () => {
-      const stall = 400
+      // Long enough that a loaded machine's scheduling delays between two reads stay well inside it.
+      const stall = 1_000
       const { session, peer } = await open({
         sendHighWaterMark: 256 * 1_024,
         sendLowWaterMark: 128 * 1_024,
@@ -448,12 +449,12 @@ export function sessionCompliance(options: SessionComplianceOptions): void {
       const discard = required(peer.discard, 'discard')
       pause()
       fill()
-      // For five deadlines the peer reads in bursts 100 ms apart, each just long enough for the session's writes to
+      // For three deadlines the peer reads in bursts 100 ms apart, each just long enough for the session's writes to
       // move on (its queue fell below the low mark), then stops reading again: the session keeps a full queue all
       // along, and its writes complete only when the peer reads.
       const started = performance.now()
       let taken = 0
-      for (let round = 0; round < 100 && performance.now() - started < 5 * stall; round += 1) {
+      for (let round = 0; round < 100 && performance.now() - started < 3 * stall; round += 1) {
         await new Promise((resolve) => setTimeout(resolve, 100))
         expect(session.state, `round ${round}`).toBe('open')
         const drains = recorder.drainCount
@@ -465,7 +466,7 @@ export function sessionCompliance(options: SessionComplianceOptions): void {
       sending = false
       expect(session.state).toBe('open')
       expect(recorder.count('closed')).toBe(0)
-      expect(taken).toBeGreaterThan(4 * 1_048_576)
+      expect(taken).toBeGreaterThan(2 * 1_048_576)
     })
 
     test('never closes a session with nothing queued, even if its peer reads nothing', async () => {

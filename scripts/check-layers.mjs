@@ -15,6 +15,7 @@ const libs = [
   'session-tls',
   'session-udp',
   'app-server',
+  'client',
   'redis-adapter',
 ]
 
@@ -28,6 +29,7 @@ export const allowed = {
   'session-tls': ['socket-base', 'sending-queue', 'session-async'],
   'session-udp': ['socket-base', 'sending-queue', 'session-async'],
   'app-server': ['socket-base', 'sending-queue', 'protocol', 'listener', 'session-async', 'session-tls', 'session-udp'],
+  client: ['socket-base', 'sending-queue', 'protocol', 'session-async', 'session-tls', 'session-udp'],
   'redis-adapter': ['socket-base'],
   testing: ['socket-base'],
 }

@@ -81,6 +81,7 @@ export {
   type EndPoint,
   FilterState,
   formatEndPoint,
+  HandlerTimeoutError,
   InternalError,
   InvalidArgumentError,
   ListenError,

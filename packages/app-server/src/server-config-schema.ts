@@ -125,6 +125,15 @@ const serverConfigObject = v.strictObject({
     v.pipe(integer(1), v.description('A TLS client that has not completed its handshake by then is dropped (ms).')),
     10_000,
   ),
+  maxPendingHandshakes: v.optional(
+    v.pipe(
+      integer(1),
+      v.description(
+        'TLS connections still in their handshake, at once (they hold no session slot); over it a new connection to a TLS listener is closed at once.',
+      ),
+    ),
+    1_000,
+  ),
   maxConnectionNumber: v.optional(
     v.pipe(
       integer(1),
@@ -169,6 +178,33 @@ const serverConfigObject = v.strictObject({
       v.description('How long a closing session drains its queue before the socket is destroyed (ms).'),
     ),
     5_000,
+  ),
+  frameTimeOut: v.optional(
+    v.pipe(
+      integer(0),
+      v.description(
+        'A frame whose first byte has arrived must be complete within this (ms), or the session closes with TimeOut; the clock stops while the server has paused reading. 0 = off.',
+      ),
+    ),
+    30_000,
+  ),
+  sendStallTimeOut: v.optional(
+    v.pipe(
+      integer(0),
+      v.description(
+        'A session whose sending queue holds bytes and whose peer has taken none of them for this long (ms) closes with TimeOut. 0 = off.',
+      ),
+    ),
+    60_000,
+  ),
+  handlerTimeOut: v.optional(
+    v.pipe(
+      integer(0),
+      v.description(
+        'A connect or request handler that has not settled by then (ms) fails with HandlerTimeoutError (ERR_HANDLER_TIMEOUT). 0 = off.',
+      ),
+    ),
+    60_000,
   ),
   clearIdleSession: v.optional(
     v.pipe(

@@ -39,6 +39,7 @@ describe('resolveServerConfig', () => {
       listeners: [{ ip: '127.0.0.1', port: 0, backlog: 511, security: 'none' }],
       certificate: undefined,
       handshakeTimeOut: 10_000,
+      maxPendingHandshakes: 1_000,
       maxConnectionNumber: 10_000,
       maxConnectionsPerIp: 0,
       maxRequestLength: 65_536,
@@ -46,6 +47,9 @@ describe('resolveServerConfig', () => {
       sendHighWaterMark: 65_536,
       sendLowWaterMark: 32_768,
       closeTimeOut: 5_000,
+      frameTimeOut: 30_000,
+      sendStallTimeOut: 60_000,
+      handlerTimeOut: 60_000,
       clearIdleSession: true,
       idleSessionTimeOut: 300,
       clearIdleSessionInterval: 120,
@@ -116,6 +120,97 @@ describe('resolveServerConfig', () => {
   test('fractional idle times are allowed', () => {
     const config = resolveServerConfig({ port: 0, idleSessionTimeOut: 0.25, clearIdleSessionInterval: 0.05 })
     expect([config.idleSessionTimeOut, config.clearIdleSessionInterval]).toEqual([0.25, 0.05])
+  })
+})
+
+describe('the deadlines and the handshake limit against hostile peers', () => {
+  const deadlines = ['frameTimeOut', 'sendStallTimeOut', 'handlerTimeOut'] as const
+
+  test.each(deadlines)('%s: milliseconds, 0 = off, any integer up to what setTimeout accepts', (option) => {
+    for (const value of [0, 1, 250, 30_000, 2 ** 31 - 1]) {
+      expect(resolveServerConfig({ port: 0, [option]: value })[option], String(value)).toBe(value)
+    }
+    for (const value of [-1, 0.5, 2 ** 31, Number.NaN, Number.POSITIVE_INFINITY, '1000', true, null]) {
+      expect(paths({ port: 0, [option]: value }), String(value)).toEqual([option])
+    }
+    expect(resolveServerConfig({ port: 0, [option]: undefined })[option]).toBe(serverConfigDefaults[option])
+  })
+
+  test('the defaults: 30 s to complete a frame, 60 s for a stalled reader and for a handler', () => {
+    const config = resolveServerConfig({ port: 0 })
+    expect([config.frameTimeOut, config.sendStallTimeOut, config.handlerTimeOut]).toEqual([30_000, 60_000, 60_000])
+  })
+
+  test('maxPendingHandshakes: a positive integer (there is no "off": the default is 1000)', () => {
+    expect(resolveServerConfig({ port: 0 }).maxPendingHandshakes).toBe(1_000)
+    for (const value of [1, 50, 1_000_000]) {
+      expect(resolveServerConfig({ port: 0, maxPendingHandshakes: value }).maxPendingHandshakes).toBe(value)
+    }
+    for (const value of [0, -1, 1.5, Number.NaN, '10', false]) {
+      expect(paths({ port: 0, maxPendingHandshakes: value }), String(value)).toEqual(['maxPendingHandshakes'])
+    }
+  })
+
+  test('each is independent of the others and of the other timeouts (all off with a short idle time)', () => {
+    const config = resolveServerConfig({
+      port: 0,
+      frameTimeOut: 0,
+      sendStallTimeOut: 0,
+      handlerTimeOut: 0,
+      idleSessionTimeOut: 0.5,
+      closeTimeOut: 0,
+      security: 'tls',
+      certificate: { pfxFile: 'server.pfx' },
+      maxPendingHandshakes: 3,
+    })
+    expect(config).toMatchObject({
+      frameTimeOut: 0,
+      sendStallTimeOut: 0,
+      handlerTimeOut: 0,
+      maxPendingHandshakes: 3,
+      idleSessionTimeOut: 0.5,
+    })
+  })
+
+  test('every bad one is reported at once, with the other bad fields', () => {
+    expect(
+      paths({ port: 0, frameTimeOut: -5, sendStallTimeOut: 'x', handlerTimeOut: 1.5, maxPendingHandshakes: 0 }).sort(),
+    ).toEqual(['frameTimeOut', 'handlerTimeOut', 'maxPendingHandshakes', 'sendStallTimeOut'])
+  })
+
+  test('a misspelled deadline is an unknown option, not a silent default', () => {
+    expect(issuesOf({ port: 0, frameTimeout: 1_000 })).toEqual([
+      { path: '', message: expect.stringContaining('frameTimeout') },
+    ])
+  })
+
+  test('the AppServer constructor accepts them, and its config holds them', () => {
+    const server = new AppServer({
+      config: { port: 0, frameTimeOut: 1_000, sendStallTimeOut: 2_000, handlerTimeOut: 0, maxPendingHandshakes: 7 },
+      logFactory: silentLogFactory,
+    })
+    expect(server.config).toMatchObject({
+      frameTimeOut: 1_000,
+      sendStallTimeOut: 2_000,
+      handlerTimeOut: 0,
+      maxPendingHandshakes: 7,
+    })
+    expect(() => new AppServer({ config: { port: 0, handlerTimeOut: -1 }, logFactory: silentLogFactory })).toThrow(
+      ConfigError,
+    )
+  })
+
+  test('the JSON Schema describes each: integer, its minimum, its default, and "0 = off" for the deadlines', () => {
+    const properties = (
+      serverConfigJsonSchema() as {
+        properties: Record<string, { type?: string; minimum?: number; default?: unknown; description?: string }>
+      }
+    ).properties
+    for (const option of deadlines) {
+      expect(properties[option], option).toMatchObject({ type: 'integer', minimum: 0 })
+      expect(properties[option]?.description, option).toContain('0 = off')
+    }
+    expect(properties.maxPendingHandshakes).toMatchObject({ type: 'integer', minimum: 1, default: 1_000 })
   })
 })
 
@@ -290,12 +385,16 @@ describe('serverConfigDefaults, the one table of defaults', () => {
       mode: 'tcp',
       security: 'none',
       handshakeTimeOut: 10_000,
+      maxPendingHandshakes: 1_000,
       maxConnectionNumber: 10_000,
       maxConnectionsPerIp: 0,
       maxRequestLength: 65_536,
       sendTimeOut: 5_000,
       sendHighWaterMark: 65_536,
       closeTimeOut: 5_000,
+      frameTimeOut: 30_000,
+      sendStallTimeOut: 60_000,
+      handlerTimeOut: 60_000,
       clearIdleSession: true,
       idleSessionTimeOut: 300,
       clearIdleSessionInterval: 120,
@@ -367,6 +466,39 @@ describe("the README's config table", () => {
       const written = /^`([^`]+)`/.exec(rows.get(key) ?? '')?.[1]
       expect(written, key).toBeDefined()
       expect(JSON.parse((written as string).replace(/^'(.*)'$/, '"$1"')), key).toEqual(value)
+    }
+  })
+})
+
+describe('docs/hardening.md', () => {
+  const doc = readFileSync(new URL('../../../docs/hardening.md', import.meta.url), 'utf8')
+
+  test('its configuration for a server exposed to the internet is valid, and sets each per-IP and time limit', () => {
+    const block = /```json\n([\s\S]*?)\n```/.exec(doc)?.[1]
+    expect(block).toBeDefined()
+    const config = resolveServerConfig(parseServerConfig(JSON.parse(block as string)))
+    expect(config.maxConnectionsPerIp).toBeGreaterThan(0)
+    expect(config.idleSessionTimeOut).toBeLessThan(serverConfigDefaults.idleSessionTimeOut)
+    for (const option of ['frameTimeOut', 'sendStallTimeOut', 'handlerTimeOut', 'handshakeTimeOut'] as const) {
+      expect(config[option], option).toBeGreaterThan(0)
+      expect(config[option], option).toBeLessThanOrEqual(serverConfigDefaults[option])
+    }
+  })
+
+  test('lists every limit and deadline of the config with its default', () => {
+    const rows = new Map<string, string>()
+    for (const line of doc.split('\n')) {
+      const cells = line.split('|').map((cell) => cell.trim())
+      for (const name of (cells[1] ?? '').matchAll(/`(\w+)`/g)) rows.set(name[1] as string, cells[2] ?? '')
+    }
+    const limits = Object.keys(serverConfigDefaults).filter((key) =>
+      /TimeOut$|^max|Idle|^sendHighWaterMark$|^keepAliveTime$|^listenBacklog$/.test(key),
+    )
+    expect(limits.length).toBeGreaterThanOrEqual(14)
+    for (const key of limits) {
+      expect(rows.has(key), key).toBe(true)
+      const value = serverConfigDefaults[key as keyof typeof serverConfigDefaults]
+      expect(rows.get(key), key).toContain(`\`${String(value)}\``)
     }
   })
 })

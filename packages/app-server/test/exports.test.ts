@@ -57,3 +57,19 @@ test('server plumbing is not part of the public surface', () => {
     expect(name in appServer, name).toBe(true)
   }
 })
+
+test('the errors a server hands to app code are re-exported as is, HandlerTimeoutError included', async () => {
+  const base = await import('@socketlite/socket-base')
+  for (const name of [
+    'SocketError',
+    'ConfigError',
+    'SessionClosedError',
+    'SendTimeoutError',
+    'ProtocolError',
+    'TlsHandshakeError',
+    'HandlerTimeoutError',
+  ] as const) {
+    expect((appServer as Record<string, unknown>)[name], name).toBe(base[name])
+  }
+  expect(new appServer.HandlerTimeoutError().code).toBe('ERR_HANDLER_TIMEOUT')
+})

@@ -69,11 +69,16 @@ export interface RedisAdapterInit {
 /** Events of {@link RedisAdapter}. */
 export interface RedisAdapterEvents {
   /**
-   * This node's subscriptions, sessions and memberships are registered again: after the connection to Redis came
-   * back, or after this node found its heartbeat had expired (a long pause) and other nodes had removed it.
+   * This node's subscriptions, sessions and memberships are registered again, after a round trip on each of its
+   * connections: after the connection to Redis came back, or after this node found its heartbeat had expired (a
+   * long pause) and other nodes had removed it. A re-registration that fails on a live connection is tried again at
+   * every heartbeat.
    */
   available: []
-  /** The connection to Redis was lost; cluster calls fail with `ClusterUnavailableError` until `available`. */
+  /**
+   * The connection to Redis was lost; cluster calls fail with `ClusterUnavailableError` until `available`, and so
+   * do the calls that were waiting for an answer (at once). Once per outage.
+   */
   unavailable: [error: Error | undefined]
   /**
    * This node found `nodeId` dead (its heartbeat older than `nodeTimeout`) and removed its entries: its sessions and
@@ -207,7 +212,15 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Cl
   #baseSubscribed = false
   #available = false
   #everAvailable = false
-  #lostSinceAvailable = false
+  /**
+   * True from the loss of a connection (after `start()`) until this node is registered again: one `unavailable`
+   * and one `available` per outage, however often a connection comes back and drops again in between.
+   */
+  #outage = false
+  /** A re-registration is owed (it failed, or has not finished yet); the heartbeat retries it while connected. */
+  #resyncOwed = false
+  /** This node was found taken for dead: `available` is owed once it is registered again. */
+  #expired = false
   #lastError: Error | undefined
   #startedTime = new Date(0)
   #heartbeatTimer: NodeJS.Timeout | undefined
@@ -307,7 +320,9 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Cl
     this.#local = undefined
     this.#available = false
     this.#everAvailable = false
-    this.#lostSinceAvailable = false
+    this.#outage = false
+    this.#resyncOwed = false
+    this.#expired = false
     this.#baseSubscribed = false
     this.#subscribed.clear()
     this.#groupSyncs.clear()
@@ -627,6 +642,10 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Cl
       lazyConnect: true,
       enableOfflineQueue: false,
       autoResendUnfulfilledCommands: false,
+      // Fail the commands in flight the moment their connection drops. Without this, ioredis (which is told above
+      // not to resend them) forgets them without settling them: they would hang until `commandTimeout`, and with
+      // them the heartbeat (the node would expire after a reconnect) and any call or re-registration waiting on one.
+      maxRetriesPerRequest: 0,
       autoResubscribe: false,
       commandTimeout: this.#commandTimeout,
       connectTimeout: this.#connectTimeout,
@@ -689,8 +708,10 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Cl
     }
     if (!this.#available) return
     this.#available = false
-    if (!this.#everAvailable) return
-    this.#lostSinceAvailable = true
+    // Before start() finished, or a connection that had come back dropped again before this node was registered
+    // again: the outage was announced already.
+    if (!this.#everAvailable || this.#outage) return
+    this.#outage = true
     this.#local?.logger.warn('lost the connection to Redis; cluster calls fail until it is back', {
       redis: this.#where,
       err: this.#lastError,
@@ -702,21 +723,39 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Cl
     if (!this.#everAvailable || this.#local === undefined) return
     if (this.#command?.status !== 'ready' || this.#subscriber?.status !== 'ready') return
     if (this.#available) return
+    // Both say ready, but the other one may be a connection whose loss is not noticed yet: the re-registration
+    // makes a round trip on each, so `available` is announced only once both really carry traffic.
     this.#available = true
-    if (this.#lostSinceAvailable) {
-      this.#lostSinceAvailable = false
-      this.#stats.reconnects++
+    void this.#reregister(false)
+  }
+
+  /**
+   * Run {@link RedisAdapter.#resync} and announce the result: `available` once per outage (and once after this
+   * node was taken for dead, `expired`). Never rejects: a failure is logged, and while connected the next
+   * heartbeat tries again (after a loss, the next reconnect does).
+   */
+  async #reregister(expired: boolean): Promise<void> {
+    this.#resyncOwed = true
+    if (expired) this.#expired = true
+    try {
+      await this.#resync()
+    } catch (error) {
+      this.#logLimited('resync', 'warn', 're-registering with Redis failed; trying again', { err: error })
+      return
     }
-    this.#resync().then(
-      () => {
-        if (!this.#available) return
-        this.#local?.logger.info('reconnected to Redis; subscriptions and registrations restored', {
-          redis: this.#where,
-        })
-        this.emit('available')
-      },
-      (error: unknown) => this.#logLimited('resync', 'warn', 're-registering with Redis failed', { err: error }),
-    )
+    // Lost again meanwhile (the next reconnect starts over), or stopped.
+    if (!this.#available || this.#local === undefined) return
+    this.#resyncOwed = false
+    if (!this.#outage && !this.#expired) return
+    if (this.#outage) {
+      this.#stats.reconnects++
+      this.#local.logger.info('reconnected to Redis; subscriptions and registrations restored', {
+        redis: this.#where,
+      })
+    }
+    this.#outage = false
+    this.#expired = false
+    this.emit('available')
   }
 
   #requireCommand(): Client {
@@ -748,10 +787,18 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Cl
       return this.#resyncRunning
     }
     const run = (async () => {
-      do {
+      for (;;) {
         this.#resyncAgain = false
-        await this.#resyncOnce()
-      } while (this.#resyncAgain)
+        try {
+          await this.#resyncOnce()
+        } catch (error) {
+          // Asked again meanwhile (a connection came back while this pass was failing): that request is owed a
+          // pass of its own, not this pass's error.
+          if (!this.#resyncAgain) throw error
+          continue
+        }
+        if (!this.#resyncAgain) return
+      }
     })()
     this.#resyncRunning = run
     const clear = (): void => {
@@ -768,13 +815,14 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Cl
     if (local === undefined || command === undefined || subscriber === undefined || !this.#available)
       throw this.#unavailable()
     const names = this.#names
-    if (!this.#baseSubscribed) {
-      const channels = [names.allChannel, names.nodeChannel(this.nodeId)]
-      await Promise.all(
-        channels.map((channel) => (this.sharded ? subscriber.ssubscribe(channel) : subscriber.subscribe(channel))),
-      )
-      if (this.#subscriber === subscriber) this.#baseSubscribed = true
-    }
+    // Subscribed or not, (re)subscribe: besides restoring the base channels on a new connection, it is a round trip
+    // on the subscriber connection, so a pass never vouches for one that died while the command connection came
+    // back (its loss may not be noticed yet; the same goes for the heartbeat below on the command connection).
+    const channels = [names.allChannel, names.nodeChannel(this.nodeId)]
+    await Promise.all(
+      channels.map((channel) => (this.sharded ? subscriber.ssubscribe(channel) : subscriber.subscribe(channel))),
+    )
+    if (this.#subscriber === subscriber) this.#baseSubscribed = true
     await this.#scripts(command).socketliteHeartbeat(
       names.nodes,
       names.info,
@@ -837,12 +885,15 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Cl
     this.#scripts(command)
       .socketliteHeartbeat(names.nodes, names.info, this.nodeId, this.#nodeTimeout, this.#infoJson(local))
       .then(async ([wasAlive, dead]) => {
-        if (wasAlive === 0 && this.#resyncRunning === undefined) {
-          local.logger.warn('this node had been taken for dead (heartbeat expired); registering it again', {
-            nodeId: this.nodeId,
-          })
-          await this.#resync()
-          this.emit('available')
+        if (this.#resyncRunning === undefined) {
+          if (wasAlive === 0) {
+            local.logger.warn('this node had been taken for dead (heartbeat expired); registering it again', {
+              nodeId: this.nodeId,
+            })
+            await this.#reregister(true)
+          } else if (this.#resyncOwed) {
+            await this.#reregister(false)
+          }
         }
         for (const nodeId of dead) {
           if (nodeId === this.nodeId) continue

@@ -1,3 +1,5 @@
+import { once } from 'node:events'
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net'
 import { FakeClusterNode, type RedisServer, startRedisServer } from '@socketlite/testing'
 import { Redis } from 'ioredis'
 import { onTestFinished } from 'vitest'
@@ -81,4 +83,118 @@ export async function fence(
   const seen = (node: FakeClusterNode) => () =>
     node.deliveries.some((delivery) => delivery.kind === 'all' && delivery.text === label)
   await Promise.all(nodes.map(({ node }) => node.waitUntil(seen(node), 5_000, `${label} on ${node.name}`)))
+}
+
+/**
+ * Resolve once `check()` holds, checking now and then every 10 ms; reject after `timeoutMs` with an error naming
+ * `what`. For conditions no event announces (what Redis reports about a connection, a score in the directory).
+ */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (await check()) return
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+/** What `CLIENT LIST` says about the connection named `name` (`id`, `addr`, `flags`, `cmd`, ...), if it is there. */
+export async function clientInfo(raw: Redis, name: string): Promise<Record<string, string> | undefined> {
+  const list = String(await raw.call('CLIENT', 'LIST'))
+  const line = list.split('\n').find((entry) => entry.includes(` name=${name} `))
+  if (line === undefined) return undefined
+  return Object.fromEntries(
+    line
+      .trim()
+      .split(' ')
+      .map((field) => field.split('=', 2) as [string, string]),
+  )
+}
+
+/** Close one client connection from the Redis side, found by its connection name. */
+export async function killClient(raw: Redis, name: string): Promise<void> {
+  const id = (await clientInfo(raw, name))?.id
+  if (id === undefined) throw new Error(`no client named ${name}`)
+  if ((await raw.call('CLIENT', 'KILL', 'ID', id)) !== 1) throw new Error(`client ${name} could not be killed`)
+}
+
+/** One connection through a {@link RedisProxy}. */
+export interface ProxyLink {
+  /** The proxy's side of the connection the client opened. */
+  readonly client: Socket
+  /** The proxy's connection to Redis. */
+  readonly upstream: Socket
+  /** Bytes the client sent while the link was frozen. */
+  frozenBytes: number
+  /**
+   * Stop forwarding both ways without closing anything: to the client the connection looks alive, but nothing it
+   * sends arrives and nothing comes back (as a connection whose loss is not noticed yet). `onData` sees what the
+   * client sends meanwhile.
+   */
+  freeze(onData?: () => void): void
+  /** Close both sides at once. */
+  cut(): void
+}
+
+/** A loopback TCP proxy in front of a Redis, whose connections a test can freeze and cut one by one. */
+export interface RedisProxy {
+  readonly url: string
+  /** Every connection made through it, in order. */
+  readonly links: ProxyLink[]
+  /** The link of the connection Redis knows by `name` (`CLIENT SETNAME`), asked through `raw`. */
+  linkOf(raw: Redis, name: string): Promise<ProxyLink>
+}
+
+/** A {@link RedisProxy} to the Redis at `port`, closed (with every link) when the test finishes. */
+export async function redisProxy(port: number): Promise<RedisProxy> {
+  const links: ProxyLink[] = []
+  const server = createServer((client) => {
+    const upstream = connect(port, '127.0.0.1')
+    const link: ProxyLink = {
+      client,
+      upstream,
+      frozenBytes: 0,
+      freeze(onData) {
+        client.unpipe(upstream)
+        upstream.unpipe(client)
+        client.on('data', (chunk: Buffer) => {
+          link.frozenBytes += chunk.length
+          onData?.()
+        })
+        client.resume()
+      },
+      cut() {
+        client.destroy()
+        upstream.destroy()
+      },
+    }
+    client.on('error', () => link.cut())
+    upstream.on('error', () => link.cut())
+    client.on('close', () => upstream.destroy())
+    upstream.on('close', () => client.destroy())
+    client.pipe(upstream)
+    upstream.pipe(client)
+    links.push(link)
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  onTestFinished(() => {
+    for (const link of links) link.cut()
+    server.close()
+  })
+  const address = server.address() as AddressInfo
+  return {
+    url: `redis://127.0.0.1:${address.port}`,
+    links,
+    async linkOf(raw, name) {
+      const addr = (await clientInfo(raw, name))?.addr
+      const link = links.find((candidate) => `127.0.0.1:${candidate.upstream.localPort}` === addr)
+      if (link === undefined) throw new Error(`no proxy link for the client named ${name} (${addr})`)
+      return link
+    },
+  }
 }

@@ -1,8 +1,22 @@
 import { SocketError } from '@socketlite/socket-base'
-import { waitFor, withTimeout } from '@socketlite/testing'
-import { expect, test } from 'vitest'
+import { deferred, FakeClusterNode, waitFor, withTimeout } from '@socketlite/testing'
+import { expect, onTestFinished, test } from 'vitest'
+import { RedisAdapter } from '../src/index.js'
 import { removeNodeScript } from '../src/scripts.js'
-import { bytes, fence, rawClient, redisForTest, startNodes, type TestNode } from './helpers.js'
+import {
+  bytes,
+  clientInfo,
+  eventually,
+  fastHeartbeat,
+  fence,
+  killClient,
+  rawClient,
+  redisForTest,
+  redisProxy,
+  startNode,
+  startNodes,
+  type TestNode,
+} from './helpers.js'
 
 /** The error a call settles with, within `bound` ms (a call that hangs fails the test). */
 async function failure(call: () => Promise<unknown>, bound = 1_000): Promise<unknown> {
@@ -14,15 +28,6 @@ async function failure(call: () => Promise<unknown>, bound = 1_000): Promise<unk
     bound,
     'a cluster call to settle',
   )
-}
-
-/** Close one client connection from the Redis side, found by its connection name. */
-async function killClient(raw: import('ioredis').Redis, name: string): Promise<void> {
-  const list = String(await raw.call('CLIENT', 'LIST'))
-  const line = list.split('\n').find((entry) => entry.includes(` name=${name} `))
-  const id = /(?:^|\s)id=(\d+)/.exec(line ?? '')?.[1]
-  if (id === undefined) throw new Error(`no client named ${name}`)
-  expect(await raw.call('CLIENT', 'KILL', 'ID', id)).toBe(1)
 }
 
 function codeOf(error: unknown): string | undefined {
@@ -103,6 +108,119 @@ test('Redis killed and restarted under traffic: calls fail fast, local delivery 
   expect(c.node.texts(c1.sessionId)).toContain('after')
   expect(b.node.texts(b1.sessionId)).not.toContain('after')
   expect(c.node.texts(late.sessionId)).toContain('direct after')
+})
+
+test('a heartbeat and a call in flight when the connection drops fail at once; the heartbeat goes on after the reconnect', async () => {
+  const redis = await redisForTest()
+  const raw = rawClient(redis.url)
+  // A command timeout far beyond the test's bounds: nothing here may wait for it.
+  const a = await startNode(redis.url, 'a', { commandTimeout: 60_000 })
+  const commandName = `socketlite:${a.adapter.nodeId}:command`
+  // Redis holds every write (PUBLISH, the heartbeat script) unanswered until unpaused, as a Redis that dies with
+  // them on the wire would: wait until a heartbeat is held, then send a publish behind it and drop the connection.
+  await raw.call('CLIENT', 'PAUSE', 20_000, 'WRITE')
+  onTestFinished(async () => {
+    await raw.call('CLIENT', 'UNPAUSE').catch(() => {})
+  })
+  await eventually(
+    async () => (await clientInfo(raw, commandName))?.flags?.includes('b') === true,
+    5_000,
+    'a heartbeat held by the pause',
+  )
+  const inFlight = failure(() => a.adapter.publish(bytes('in flight')), 2_000)
+  const down = waitFor(a.adapter, 'unavailable', 5_000)
+  await killClient(raw, commandName)
+  await down
+  expect(codeOf(await inFlight)).toBe('ERR_CLUSTER_UNAVAILABLE')
+
+  const up = waitFor(a.adapter, 'available', 5_000)
+  await raw.call('CLIENT', 'UNPAUSE')
+  await up
+  // The heartbeat that was held must not hold the next ones back: the node renews its entry again and again.
+  const renewed = async (): Promise<number> => Number(await raw.zscore('{socketlite}:nodes', a.adapter.nodeId))
+  const registered = await renewed()
+  await eventually(async () => (await renewed()) > registered, 5_000, 'a heartbeat after the reconnect')
+  expect((await a.adapter.nodes()).map((info) => info.name)).toEqual(['a'])
+})
+
+test('a connection that comes back while the other one is dead but not yet noticed: available once, when both carry traffic', async () => {
+  const redis = await redisForTest()
+  const raw = rawClient(redis.url)
+  const proxy = await redisProxy(redis.port)
+  const a = await startNode(proxy.url, 'a')
+  const b = await startNode(redis.url, 'b')
+  const a1 = await a.node.addSession()
+  await a.node.join(a1.sessionId, 'room')
+  const events: string[] = []
+  a.adapter.on('unavailable', () => events.push('unavailable'))
+  a.adapter.on('available', () => events.push('available'))
+
+  // a's subscriber connection dies without a's noticing (frozen), and its command connection drops and comes back.
+  const subscriberLink = await proxy.linkOf(raw, `socketlite:${a.adapter.nodeId}:subscriber`)
+  const commandLink = await proxy.linkOf(raw, `socketlite:${a.adapter.nodeId}:command`)
+  const probed = new Promise<string>((resolve) => subscriberLink.freeze(() => resolve('the subscriber probed')))
+  const down = waitFor(a.adapter, 'unavailable', 5_000)
+  commandLink.cut()
+  await down
+  // a must not take the frozen connection's word for it: it makes a round trip on it before it says `available`.
+  const first = await withTimeout(
+    Promise.race([probed, waitFor(a.adapter, 'available', 10_000).then(() => 'available')]),
+    10_000,
+    'a to re-register',
+  )
+  expect(first).toBe('the subscriber probed')
+  expect(events).toEqual(['unavailable'])
+
+  // Its loss is noticed now: a reconnects it, re-registers, and says `available` once for the whole outage.
+  const up = waitFor(a.adapter, 'available', 10_000)
+  subscriberLink.cut()
+  await up
+  expect(events).toEqual(['unavailable', 'available'])
+  expect(a.adapter.getStats()).toMatchObject({ connected: true, reconnects: 1 })
+  await b.adapter.publish(bytes('after'), { group: 'room' })
+  await a.node.waitUntil(() => a.node.texts(a1.sessionId).includes('after'), 5_000, 'the group message')
+  expect(await b.adapter.countSessions({ group: 'room' })).toBe(1)
+})
+
+test('a re-registration that fails while connected is tried again by the heartbeat', async () => {
+  const redis = await redisForTest()
+  const raw = rawClient(redis.url)
+  const warned = deferred()
+  const logger = {
+    isLevelEnabled: () => true,
+    debug() {},
+    info() {},
+    warn(message: string) {
+      if (message.includes('re-registering with Redis failed')) warned.resolve()
+    },
+    error() {},
+  }
+  const node = new FakeClusterNode({ name: 'a', logger })
+  const adapter = new RedisAdapter({ url: redis.url, ...fastHeartbeat, commandTimeout: 2_000 })
+  await node.start(adapter)
+  onTestFinished(() => node.stop())
+  const b = await startNode(redis.url, 'b')
+  const a1 = await node.addSession()
+  await node.join(a1.sessionId, 'room')
+
+  // Redis loses everything (as a restart would) and then holds every write for a while: the re-registration after
+  // a's subscriber reconnects times out on its heartbeat.
+  await raw.multi().flushall().call('CLIENT', 'PAUSE', 20_000, 'WRITE').exec()
+  onTestFinished(async () => {
+    await raw.call('CLIENT', 'UNPAUSE').catch(() => {})
+  })
+  const up = waitFor(adapter, 'available', 15_000)
+  await killClient(raw, `socketlite:${adapter.nodeId}:subscriber`)
+  await withTimeout(warned.promise, 10_000, 'the re-registration to fail')
+  // Redis answers again: a, still connected, registers itself by itself.
+  await raw.call('CLIENT', 'UNPAUSE')
+  await up
+  expect(await b.adapter.countSessions()).toBe(1)
+  expect(await b.adapter.countSessions({ group: 'room' })).toBe(1)
+  expect(await b.adapter.sendTo(a1.sessionId, bytes('found'))).toBe(true)
+  await b.adapter.publish(bytes('to the room'), { group: 'room' })
+  await node.waitUntil(() => node.texts(a1.sessionId).includes('to the room'), 5_000, 'the group message')
+  expect(node.texts(a1.sessionId)).toEqual(['found', 'to the room'])
 })
 
 test('a node whose subscription connection drops while others publish counts exactly the messages it missed', async () => {

@@ -2,6 +2,7 @@
 //
 //   pnpm --filter @socketlite/session-async bench
 //   BENCH_SECONDS=5 BENCH_ROUNDS=5 BENCH_CONNECTIONS=100 BENCH_DEPTH=32 pnpm --filter @socketlite/session-async bench
+//   BENCH_SEND_STALL=60000 (the send-stall deadline on; default 0 = off)
 //
 // Scenarios (a worker thread drives 127.0.0.1 connections, each with BENCH_DEPTH requests in flight):
 // - echo:  every received chunk is sent back (session: one trySend per chunk; bare: one socket.write per chunk).
@@ -39,6 +40,8 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 1)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const depth = Number(process.env.BENCH_DEPTH ?? 16)
+/** The sessions' send-stall deadline (ms, 0 = off): BENCH_SEND_STALL=60000 measures its cost on the send path. */
+const sendStallTimeOut = Number(process.env.BENCH_SEND_STALL ?? 0)
 
 type Implementation = 'bare' | 'session'
 
@@ -61,6 +64,7 @@ function sessionOf(socket: net.Socket, onData: (session: AsyncSocketSession, dat
     sendHighWaterMark: 1_048_576,
     sendLowWaterMark: 524_288,
     closeTimeOut: 1_000,
+    sendStallTimeOut,
     sendPool: pool,
   })
   session.start({

@@ -35,6 +35,17 @@ export interface SocketSessionInit {
    */
   closeTimeOut: number
   /**
+   * A session whose sending queue holds bytes that the peer takes none of for this long (ms) is closed with
+   * `CloseReason.TimeOut`: a peer that never reads cannot hold a connection and its queued bytes for good. "Takes
+   * none" means the write in flight has not completed (the transport has not flushed the batch to the kernel, or a
+   * datagram send has not completed) for this long; each completed write starts the clock again, so a slow but
+   * steady reader is never closed by it, nor is a session with nothing queued. The queued bytes are dropped and the
+   * transport destroyed at once (they could not be delivered); {@link SocketSession.sendStalled} tells such a close
+   * apart. `0` turns it off. A finite number ≥ 0, at most 2147483647.
+   * @default 0 (off)
+   */
+  sendStallTimeOut?: number
+  /**
    * Stay open for sending after the peer ended its side (Node's `allowHalfOpen`): the handler's `onEnd` is told,
    * `closeReason` is `ClientClosing` from then on, and the session closes (draining its queue) only when `close()` is
    * called. Without it the peer's end starts closing at once. Streams only; a datagram session has no end.
@@ -42,6 +53,9 @@ export interface SocketSessionInit {
    */
   allowHalfOpen?: boolean
 }
+
+/** Largest delay `setTimeout` accepts (ms). */
+const maxTimerMilliseconds = 2_147_483_647
 
 /** Bits of `SocketSession.#flags` (one field instead of eight booleans: sessions are many, most of them idle). */
 const Flag = {
@@ -65,12 +79,19 @@ const Flag = {
   ToldUnwritable: 256,
   /** A writability check is scheduled for the next tick (a change caused by `trySend`). */
   WritabilityScheduled: 512,
+  /**
+   * The session destroyed the transport (close deadline, failure): a batch under way was cut off, whatever its
+   * callback says (Node calls a write's callback without an error once the socket is destroyed).
+   */
+  Destroyed: 1024,
+  /** Closed by the send-stall deadline (`sendStallTimeOut`). */
+  Stalled: 2048,
   /** `allowHalfOpen` was set. */
-  HalfOpen: 1024,
-  /** The transport's queue keeps payloads apart (`coalesce: false`). */
-  Separate: 4096,
+  HalfOpen: 4096,
   /** The peer ended its side of a half-open session, which stays open for sending. */
-  InputEnded: 2048,
+  InputEnded: 8192,
+  /** The transport's queue keeps payloads apart (`coalesce: false`). */
+  Separate: 16384,
 } as const
 
 /** Options a transport passes to the base (not user options). */
@@ -124,6 +145,15 @@ export abstract class SocketSession implements SocketSessionContract {
   #queue: SendingQueue | undefined
   /** The options the queue is made with (shared by the sessions of a server, checked once). */
   readonly #init: SocketSessionInit
+  /** `sendStallTimeOut` (ms); 0 = off. */
+  readonly #stallTimeOut: number
+  /**
+   * The send-stall check: armed when a batch goes out and none is armed, left armed while batches keep going out
+   * (one timer per session, re-armed lazily when it fires, never per write).
+   */
+  #stallTimer: NodeJS.Timeout | undefined
+  /** When the batch in flight was handed to the transport (`performance.now()`). */
+  #writeStartedAt = 0
   /** Made by the first `close()` call (see {@link SocketSession.close}). */
   #closed: Promise<void> | undefined
   #resolveClosed: (() => void) | undefined
@@ -136,16 +166,25 @@ export abstract class SocketSession implements SocketSessionContract {
   #closeTimer: NodeJS.Timeout | undefined
   #bytesReceived = 0
   #bytesSent = 0
+  #droppedBytes = 0
 
   /**
    * `init` is kept, not copied (the sessions of a server share one): do not change it afterwards.
    * @throws {InvalidArgumentError} a water mark is not a valid byte count (see {@link SocketSessionInit}),
-   * `closeTimeOut` is not a finite number ≥ 0, or `sendPool` is not a `SmartPool`.
+   * `closeTimeOut` is not a finite number ≥ 0, `sendStallTimeOut` is not a number from 0 to 2147483647, or `sendPool`
+   * is not a `SmartPool`.
    */
   constructor(init: SocketSessionInit, transport: SocketSessionTransportOptions = {}) {
     if (typeof init.closeTimeOut !== 'number' || !Number.isFinite(init.closeTimeOut) || init.closeTimeOut < 0) {
       throw new InvalidArgumentError(`closeTimeOut must be a finite number >= 0, got ${String(init.closeTimeOut)}`)
     }
+    const stallTimeOut = init.sendStallTimeOut ?? 0
+    if (typeof stallTimeOut !== 'number' || !(stallTimeOut >= 0) || stallTimeOut > maxTimerMilliseconds) {
+      throw new InvalidArgumentError(
+        `sendStallTimeOut must be a number from 0 to ${maxTimerMilliseconds}, got ${String(stallTimeOut)}`,
+      )
+    }
+    this.#stallTimeOut = stallTimeOut
     this.#flags = (init.allowHalfOpen === true ? Flag.HalfOpen : 0) | (transport.coalesce === false ? Flag.Separate : 0)
     this.#init = init
     // The queue's options are checked now, the queue made at the first send: once per options object.
@@ -210,6 +249,14 @@ export abstract class SocketSession implements SocketSessionContract {
     return this.#state === 'open' && (this.#queue === undefined || this.#queue.writable)
   }
 
+  /**
+   * True once the session was closed by the send-stall deadline (`sendStallTimeOut`): its peer took none of the
+   * queued bytes for that long. Its close reason is then `TimeOut` (unless another reason came first).
+   */
+  get sendStalled(): boolean {
+    return (this.#flags & Flag.Stalled) !== 0
+  }
+
   /** Bytes delivered to `onData`. */
   get bytesReceived(): number {
     return this.#bytesReceived
@@ -218,6 +265,15 @@ export abstract class SocketSession implements SocketSessionContract {
   /** Bytes the transport reported written. */
   get bytesSent(): number {
     return this.#bytesSent
+  }
+
+  /**
+   * Bytes accepted by `trySend`/`trySendCopy` that were still waiting in the queue, never handed to the transport,
+   * when it went away (a reset, a write error, the close or send-stall deadline): certainly not sent. The batch the transport was
+   * writing then is not among them (some of it may have left); neither is counted in {@link SocketSession.bytesSent}.
+   */
+  get droppedBytes(): number {
+    return this.#droppedBytes
   }
 
   /**
@@ -388,7 +444,8 @@ export abstract class SocketSession implements SocketSessionContract {
       this.#state = 'closing'
     }
     if ((this.#flags & Flag.TransportGone) !== 0) return
-    this.#queue?.clear()
+    this.#dropQueue()
+    this.#flags |= Flag.Destroyed
     this.destroyTransport()
   }
 
@@ -400,11 +457,23 @@ export abstract class SocketSession implements SocketSessionContract {
     this.#state = 'closed'
     clearTimeout(this.#closeTimer)
     this.#closeTimer = undefined
-    this.#queue?.clear()
+    if (this.#stallTimer !== undefined) {
+      clearTimeout(this.#stallTimer)
+      this.#stallTimer = undefined
+    }
+    this.#dropQueue()
     this.#scheduleNotify()
   }
 
   // ---- internals ------------------------------------------------------------------------------------------------
+
+  /** The transport is going away: drop what is queued, counting the bytes never handed to it. */
+  #dropQueue(): void {
+    const queue = this.#queue
+    if (queue === undefined) return
+    this.#droppedBytes += queue.pendingByteLength
+    queue.clear()
+  }
 
   /** The sending queue, made at the first send. */
   #sendingQueue(): SendingQueue {
@@ -431,7 +500,8 @@ export abstract class SocketSession implements SocketSessionContract {
   static #closeDeadline(session: SocketSession): void {
     session.#closeTimer = undefined
     if ((session.#flags & Flag.TransportGone) !== 0) return
-    session.#queue?.clear()
+    session.#dropQueue()
+    session.#flags |= Flag.Destroyed
     session.destroyTransport()
   }
 
@@ -473,6 +543,10 @@ export abstract class SocketSession implements SocketSessionContract {
     }
     const bytes = queue.inFlightByteLength
     this.#flags |= Flag.Writing
+    if (this.#stallTimeOut > 0) {
+      this.#writeStartedAt = performance.now()
+      if (this.#stallTimer === undefined) this.#armStallCheck(this.#stallTimeOut)
+    }
     let synchronous = true
     let called = false
     this.writeBatch(batch, (error) => {
@@ -486,8 +560,9 @@ export abstract class SocketSession implements SocketSessionContract {
   #batchDone(bytes: number, error: Error | null | undefined, synchronous: boolean): void {
     this.#flags &= ~Flag.Writing
     const queue = this.#queue as SendingQueue
-    if ((this.#flags & Flag.TransportGone) !== 0) {
-      // The queue was cleared when the transport went: this only ends the flight and gives its chunks back.
+    if ((this.#flags & (Flag.TransportGone | Flag.Destroyed)) !== 0) {
+      // The queue was cleared when the transport went: this only ends the flight and gives its chunks back. Not
+      // counted as sent: a destroy cancels the write (Node still calls back without an error).
       queue.complete(0)
       return
     }
@@ -506,6 +581,41 @@ export abstract class SocketSession implements SocketSessionContract {
       if (synchronous) this.#scheduleFlush()
       else this.#flush()
     } else this.#endIfDrained()
+  }
+
+  #armStallCheck(delay: number): void {
+    const timer = setTimeout(SocketSession.#stallCheck, delay, this)
+    timer.unref()
+    this.#stallTimer = timer
+  }
+
+  /**
+   * The send-stall timer fired: nothing in flight → disarmed (the next batch arms it again); the batch in flight
+   * went out less than `sendStallTimeOut` ago → re-armed for the rest; else the peer took nothing for that long.
+   */
+  static #stallCheck(session: SocketSession): void {
+    session.#stallTimer = undefined
+    const flags = session.#flags
+    if ((flags & Flag.TransportGone) !== 0 || (flags & Flag.Writing) === 0) return
+    const rest = session.#stallTimeOut - (performance.now() - session.#writeStartedAt)
+    // Timers run on the loop's cached clock, which may lag a little behind performance.now(): a check that fires
+    // early by a fraction of a millisecond is not a stall yet.
+    if (rest >= 1) {
+      session.#armStallCheck(Math.ceil(rest))
+      return
+    }
+    session.#stalled()
+  }
+
+  /** The peer took none of the queued bytes for `sendStallTimeOut`: drop them and tear the transport down. */
+  #stalled(): void {
+    if (this.#state === 'open') {
+      this.#closeReason ??= CloseReason.TimeOut
+      this.#state = 'closing'
+    }
+    this.#dropQueue()
+    this.#flags |= Flag.Stalled | Flag.Destroyed
+    this.destroyTransport()
   }
 
   #scheduleWritabilityCheck(): void {

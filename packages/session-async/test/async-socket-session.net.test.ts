@@ -217,6 +217,24 @@ describe('close', () => {
     expect(bytesDiff(await readUntilEnd(client), Buffer.concat(parts))).toBeUndefined()
     await withTimeout(closing)
     expect(under.state).toBe('closed')
+    expect(under.bytesSent).toBe(100_004)
+    expect(under.droppedBytes).toBe(0)
+  })
+
+  test('droppedBytes counts what was still queued when the transport went, not the batch it was writing', async () => {
+    const { server } = await pair()
+    // The write never completes: the first batch stays in flight, what is queued after it waits behind it.
+    vi.spyOn(server, '_writev').mockImplementation(() => {})
+    vi.spyOn(server, '_write').mockImplementation(() => {})
+    const under = session(server, { closeTimeOut: 50 })
+    under.start(new SessionRecorder())
+    expect(under.trySend(Buffer.from('ab'))).toBe(true)
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    expect(under.trySendCopy('cde')).toBe(true)
+    expect(under.pendingBytes).toBe(5)
+    await withTimeout(under.close(CloseReason.ServerClosing), 2_000, 'close')
+    expect(under.bytesSent).toBe(0)
+    expect(under.droppedBytes).toBe(3)
   })
 
   test('a lost write callback cannot keep the session open past closeTimeOut; onClosed comes once', async () => {
@@ -235,6 +253,19 @@ describe('close', () => {
     await new Promise<void>((resolve) => setImmediate(resolve))
     expect(recorder.closedReasons).toEqual([CloseReason.ServerClosing])
     expect(server.destroyed).toBe(true)
+  })
+
+  test('a batch cut off by the close deadline is not counted as sent (Node calls back without an error once destroyed)', async () => {
+    const { server, client } = await pair()
+    client.pause() // never reads: the kernel's buffers fill and the batch stays under way
+    const under = session(server, { sendHighWaterMark: 64 * 1_048_576, closeTimeOut: 50 })
+    under.start(new SessionRecorder())
+    expect(under.trySend(Buffer.alloc(32 * 1_048_576))).toBe(true)
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    expect(under.trySendCopy('queued behind it')).toBe(true)
+    await withTimeout(under.close(CloseReason.ServerClosing), 2_000, 'close')
+    expect(under.bytesSent).toBe(0)
+    expect(under.droppedBytes).toBe(16)
   })
 
   test('a reset after close keeps the first reason and records the error', async () => {

@@ -137,6 +137,7 @@ export class TlsSocketSession extends AsyncSocketSession {
       sendHighWaterMark,
       sendLowWaterMark,
       closeTimeOut,
+      sendStallTimeOut,
       sendPool,
       noDelay,
       keepAliveTime,
@@ -144,6 +145,7 @@ export class TlsSocketSession extends AsyncSocketSession {
       ...tlsOptions
     } = init
     const sessionInit: TlsSocketSessionInit = { sendHighWaterMark, sendLowWaterMark, closeTimeOut }
+    if (sendStallTimeOut !== undefined) sessionInit.sendStallTimeOut = sendStallTimeOut
     if (sendPool !== undefined) sessionInit.sendPool = sendPool
     if (noDelay !== undefined) sessionInit.noDelay = noDelay
     if (keepAliveTime !== undefined) sessionInit.keepAliveTime = keepAliveTime

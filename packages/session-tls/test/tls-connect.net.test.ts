@@ -66,6 +66,45 @@ describe('TlsSocketSession.connect', () => {
     expect((await recorder.bytes(20)).toString()).toBe('through TLS and back')
   })
 
+  test('passes sendStallTimeOut on: a server that never reads closes the session with TimeOut', async () => {
+    const accepted: tls.TLSSocket[] = []
+    const server = tls.createServer({ cert: certificate.cert, key: certificate.key }, (socket) => {
+      accepted.push(socket)
+      socket.on('error', () => {})
+      socket.pause() // never reads (so it would not see the client's end either: destroyed in cleanup)
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening', { signal: AbortSignal.timeout(2_000) })
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())))
+    onTestFinished(() => {
+      for (const socket of accepted) socket.destroy()
+    })
+    const port = (server.address() as net.AddressInfo).port
+    const session = await TlsSocketSession.connect({
+      host: '127.0.0.1',
+      port,
+      ca: certificate.cert,
+      servername: 'localhost',
+      ...sessionDefaults,
+      sendHighWaterMark: 1_048_576,
+      sendLowWaterMark: 524_288,
+      sendStallTimeOut: 200,
+    })
+    cleanupSession(session)
+    const chunk = Buffer.alloc(65_536, 1)
+    const recorder = new SessionRecorder()
+    session.start({
+      onData: (data) => recorder.onData(data),
+      onWritabilityChanged: (writable) => {
+        while (writable && session.trySend(Buffer.from(chunk))) {}
+      },
+      onClosed: (reason) => recorder.onClosed(reason),
+    })
+    while (session.trySend(Buffer.from(chunk))) {}
+    expect(await recorder.closed(10_000)).toBe(CloseReason.TimeOut)
+    expect(session.sendStalled).toBe(true)
+  })
+
   test('takes the server name from a host name (verified against it)', async () => {
     const port = await tlsEchoServer()
     const session = await TlsSocketSession.connect({

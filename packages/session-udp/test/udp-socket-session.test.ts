@@ -376,3 +376,43 @@ describe('UdpSocketSession: options', () => {
     expect(Object.isFrozen(session.remoteEndPoint)).toBe(true)
   })
 })
+
+describe('UdpSocketSession: sendStallTimeOut', () => {
+  test('a datagram send that never completes closes the session with TimeOut after sendStallTimeOut', async () => {
+    const { session, sender } = makeSession({ sendStallTimeOut: 100 })
+    const recorder = new SessionRecorder()
+    session.start(recorder)
+    expect(session.trySend(Buffer.from('reply'))).toBe(true)
+    expect(session.trySend(Buffer.from('waits behind it'))).toBe(true)
+    expect(await recorder.closed(3_000)).toBe(CloseReason.TimeOut)
+    expect(sender.outstanding).toBe(2) // both left in one batch, and neither send completed
+    expect(session.sendStalled).toBe(true)
+    expect(session.pendingBytes).toBe(0)
+  })
+
+  test('sends that complete keep the session open, and so does having nothing to send', async () => {
+    const { session, sender } = makeSession({ sendStallTimeOut: 100 })
+    const recorder = new SessionRecorder()
+    session.start(recorder)
+    // Ten sends, each completing after 60 ms (under the deadline): 600 ms in all with a send always in flight.
+    for (let index = 0; index < 10; index += 1) {
+      expect(session.trySend(datagram(index))).toBe(true)
+      await new Promise((resolve) => setTimeout(resolve, 60))
+      sender.complete()
+    }
+    expect(session.state).toBe('open')
+    await expect(recorder.closed(300)).rejects.toThrow()
+    expect(session.state).toBe('open')
+    expect(session.sendStalled).toBe(false)
+  })
+
+  test('off by default: a send that never completes leaves the session open', async () => {
+    const { session, sender } = makeSession()
+    const recorder = new SessionRecorder()
+    session.start(recorder)
+    expect(session.trySend(Buffer.from('reply'))).toBe(true)
+    await expect(recorder.closed(300)).rejects.toThrow()
+    expect(sender.outstanding).toBe(1)
+    expect(session.state).toBe('open')
+  })
+})

@@ -130,6 +130,13 @@ export interface ServerConfig {
    */
   handshakeTimeOut?: number | undefined
   /**
+   * TLS connections still in their handshake, at once. They hold no session slot (they do count toward
+   * `maxConnectionsPerIp`); over this a new TCP connection to a TLS listener is closed at once and counted in
+   * `getStats()`, so that silent connections cannot lock real TLS clients out.
+   * @default 1000
+   */
+  maxPendingHandshakes?: number | undefined
+  /**
    * Sessions at once; a connection over the limit is closed at once with no session events.
    * @default 10000
    */
@@ -164,6 +171,26 @@ export interface ServerConfig {
    * @default 5000
    */
   closeTimeOut?: number | undefined
+  /**
+   * A frame whose first byte has arrived must be complete within this (ms), or the session closes with
+   * `CloseReason.TimeOut` (slow-drip clients). The clock stops while the server itself has paused reading
+   * (backpressure, a busy handler). `0` = off.
+   * @default 30000
+   */
+  frameTimeOut?: number | undefined
+  /**
+   * A session whose sending queue holds bytes and whose peer has taken none of them for this long (ms) closes with
+   * `CloseReason.TimeOut` (a client that never reads). `0` = off.
+   * @default 60000
+   */
+  sendStallTimeOut?: number | undefined
+  /**
+   * A connect or request handler (or `onSessionStarted`) that has not settled by then (ms) counts as failed:
+   * `handleException(HandlerTimeoutError)` (`ERR_HANDLER_TIMEOUT`), whose default closes the session with
+   * `ApplicationError`; its late result is ignored. `0` = off.
+   * @default 60000
+   */
+  handlerTimeOut?: number | undefined
   /**
    * Close sessions idle longer than `idleSessionTimeOut` with `CloseReason.TimeOut`.
    * @default true
@@ -217,6 +244,7 @@ export interface ResolvedServerConfig {
   readonly listeners: readonly ResolvedListenerConfig[]
   readonly certificate: Readonly<CertificateConfig> | undefined
   readonly handshakeTimeOut: number
+  readonly maxPendingHandshakes: number
   readonly maxConnectionNumber: number
   readonly maxConnectionsPerIp: number
   readonly maxRequestLength: number
@@ -224,6 +252,9 @@ export interface ResolvedServerConfig {
   readonly sendHighWaterMark: number
   readonly sendLowWaterMark: number
   readonly closeTimeOut: number
+  readonly frameTimeOut: number
+  readonly sendStallTimeOut: number
+  readonly handlerTimeOut: number
   readonly clearIdleSession: boolean
   readonly idleSessionTimeOut: number
   readonly clearIdleSessionInterval: number

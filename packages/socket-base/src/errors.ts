@@ -14,10 +14,12 @@ export type SocketErrorCode =
   | 'ERR_CONNECTION_REFUSED'
   | 'ERR_SESSION_CLOSED'
   | 'ERR_SEND_TIMEOUT'
+  | 'ERR_REQUEST_TIMEOUT'
   | 'ERR_DATAGRAM_TOO_LARGE'
   | 'ERR_PROTOCOL'
   | 'ERR_REQUEST_TOO_LARGE'
   | 'ERR_TLS_HANDSHAKE'
+  | 'ERR_HANDLER_TIMEOUT'
   | 'ERR_CLUSTER_UNAVAILABLE'
   | 'ERR_INTERNAL'
 
@@ -148,6 +150,20 @@ export class SendTimeoutError extends SocketError {
   }
 }
 
+/**
+ * A request sent with a client's request/reply helper got no reply within its timeout. Code `ERR_REQUEST_TIMEOUT`.
+ * The connection stays open.
+ */
+export class RequestTimeoutError extends SocketError {
+  /** This class's code(s), so that a union of error classes narrows on `code`. */
+  declare readonly code: 'ERR_REQUEST_TIMEOUT'
+
+  constructor(message = 'No reply within the request timeout', options?: SocketErrorOptions) {
+    super('ERR_REQUEST_TIMEOUT', message, options)
+    this.name = 'RequestTimeoutError'
+  }
+}
+
 /** A UDP payload is larger than one datagram can carry. Code `ERR_DATAGRAM_TOO_LARGE`. */
 export class DatagramTooLargeError extends SocketError {
   /** This class's code(s), so that a union of error classes narrows on `code`. */
@@ -181,6 +197,21 @@ export class TlsHandshakeError extends SocketError {
   constructor(message: string, options?: SocketErrorOptions) {
     super('ERR_TLS_HANDSHAKE', message, options)
     this.name = 'TlsHandshakeError'
+  }
+}
+
+/**
+ * A connect or request handler (or `onSessionStarted`) did not settle within `handlerTimeOut`. It is passed to
+ * `session.handleException`, whose default closes the session with `ApplicationError`; the handler's late result is
+ * ignored. Code `ERR_HANDLER_TIMEOUT`.
+ */
+export class HandlerTimeoutError extends SocketError {
+  /** This class's code(s), so that a union of error classes narrows on `code`. */
+  declare readonly code: 'ERR_HANDLER_TIMEOUT'
+
+  constructor(message = 'A handler did not settle within handlerTimeOut', options?: SocketErrorOptions) {
+    super('ERR_HANDLER_TIMEOUT', message, options)
+    this.name = 'HandlerTimeoutError'
   }
 }
 

@@ -18,6 +18,7 @@ test("API.md's example objects are ServerConfigs", () => {
     security: 'tls',
     certificate: { certFile: 'cert.pem', keyFile: 'key.pem', caFile: 'ca.pem', clientCertificateRequired: true },
     handshakeTimeOut: 10_000,
+    maxPendingHandshakes: 1_000,
     maxConnectionNumber: 10_000,
     maxConnectionsPerIp: 0,
     maxRequestLength: 65_536,
@@ -25,6 +26,9 @@ test("API.md's example objects are ServerConfigs", () => {
     sendHighWaterMark: 65_536,
     sendLowWaterMark: 32_768,
     closeTimeOut: 5_000,
+    frameTimeOut: 30_000,
+    sendStallTimeOut: 60_000,
+    handlerTimeOut: 0,
     clearIdleSession: true,
     idleSessionTimeOut: 0.5,
     clearIdleSessionInterval: 0.1,
@@ -67,6 +71,10 @@ test('wrong ServerConfigs are rejected', () => {
   const badEncoding: ServerConfig = { port: 1, textEncoding: 'utf-32' }
   // @ts-expect-error clearIdleSession is a boolean
   const badFlag: ServerConfig = { port: 1, clearIdleSession: 'yes' }
+  // @ts-expect-error deadlines are numbers of milliseconds (0 = off), not booleans
+  const badDeadline: ServerConfig = { port: 1, handlerTimeOut: false }
+  // @ts-expect-error SuperSocket-style spelling is not accepted: the option is frameTimeOut
+  const misspelled: ServerConfig = { port: 1, frameTimeout: 1_000 }
   void [
     portAsString,
     badMode,
@@ -76,6 +84,8 @@ test('wrong ServerConfigs are rejected', () => {
     listenerBadSecurity,
     badEncoding,
     badFlag,
+    badDeadline,
+    misspelled,
   ]
 })
 
@@ -101,5 +111,13 @@ test('ListenerConfig, ListenerInfo and the resolved config', () => {
     readonly mode: 'tcp' | 'udp'
   }>()
   expectTypeOf<ResolvedServerConfig['sendLowWaterMark']>().toEqualTypeOf<number>()
+  expectTypeOf<
+    Pick<ResolvedServerConfig, 'frameTimeOut' | 'sendStallTimeOut' | 'handlerTimeOut' | 'maxPendingHandshakes'>
+  >().toEqualTypeOf<{
+    readonly frameTimeOut: number
+    readonly sendStallTimeOut: number
+    readonly handlerTimeOut: number
+    readonly maxPendingHandshakes: number
+  }>()
   expectTypeOf<ResolvedServerConfig['certificate']>().toEqualTypeOf<Readonly<CertificateConfig> | undefined>()
 })

@@ -4,6 +4,7 @@ import {
   ConfigError,
   type ConfigIssue,
   ConnectError,
+  HandlerTimeoutError,
   ProtocolError,
   SendTimeoutError,
   SessionClosedError,
@@ -29,6 +30,8 @@ test('each class carries its literal code, so a union of error classes narrows o
   expectTypeOf(new ProtocolError('x').code).toEqualTypeOf<'ERR_PROTOCOL' | 'ERR_REQUEST_TOO_LARGE'>()
   expectTypeOf(new ConnectError('x').code).toEqualTypeOf<'ERR_CONNECT_FAILED' | 'ERR_CONNECTION_REFUSED'>()
   expectTypeOf(new ClusterUnavailableError().code).toEqualTypeOf<'ERR_CLUSTER_UNAVAILABLE'>()
+  expectTypeOf(new HandlerTimeoutError().code).toEqualTypeOf<'ERR_HANDLER_TIMEOUT'>()
+  expectTypeOf(new HandlerTimeoutError()).toExtend<SocketError>()
 
   const failure = new SendTimeoutError() as SendTimeoutError | SessionClosedError | ConfigError
   if (failure.code === 'ERR_INVALID_CONFIG') {
@@ -50,6 +53,9 @@ test('codes are checked where errors are made', () => {
   new SocketError('ERR_SOMETHING', 'x')
   // @ts-expect-error the code is readonly
   new SendTimeoutError().code = 'ERR_SEND_TIMEOUT'
+  new HandlerTimeoutError('the connect handler did not settle', { cause: new Error('late') })
+  // @ts-expect-error a HandlerTimeoutError takes no code option: it has one code
+  new HandlerTimeoutError('x', { code: 'ERR_SEND_TIMEOUT' })
 })
 
 test('errors are Errors with an unknown cause; ConfigError lists issues', () => {

@@ -5,10 +5,12 @@ import {
   ConfigError,
   ConnectError,
   DatagramTooLargeError,
+  HandlerTimeoutError,
   InternalError,
   InvalidArgumentError,
   ListenError,
   ProtocolError,
+  RequestTimeoutError,
   SendTimeoutError,
   ServerStateError,
   SessionClosedError,
@@ -46,6 +48,7 @@ const cases: { name: string; code: SocketErrorCode; make: (options?: { cause?: u
   },
   { name: 'SessionClosedError', code: 'ERR_SESSION_CLOSED', make: (o) => new SessionClosedError(undefined, o) },
   { name: 'SendTimeoutError', code: 'ERR_SEND_TIMEOUT', make: (o) => new SendTimeoutError(undefined, o) },
+  { name: 'RequestTimeoutError', code: 'ERR_REQUEST_TIMEOUT', make: (o) => new RequestTimeoutError(undefined, o) },
   { name: 'DatagramTooLargeError', code: 'ERR_DATAGRAM_TOO_LARGE', make: (o) => new DatagramTooLargeError('big', o) },
   { name: 'ProtocolError', code: 'ERR_PROTOCOL', make: (o) => new ProtocolError('malformed', o) },
   {
@@ -54,6 +57,11 @@ const cases: { name: string; code: SocketErrorCode; make: (options?: { cause?: u
     make: (o) => new ProtocolError('too large', { ...o, code: 'ERR_REQUEST_TOO_LARGE' }),
   },
   { name: 'TlsHandshakeError', code: 'ERR_TLS_HANDSHAKE', make: (o) => new TlsHandshakeError('handshake', o) },
+  {
+    name: 'HandlerTimeoutError',
+    code: 'ERR_HANDLER_TIMEOUT',
+    make: (o) => new HandlerTimeoutError(undefined, o),
+  },
   {
     name: 'ClusterUnavailableError',
     code: 'ERR_CLUSTER_UNAVAILABLE',
@@ -90,7 +98,7 @@ describe('error classes', () => {
 
   test('every code of SocketErrorCode is produced by some class, and no class produces another', () => {
     const declared = declaredCodes()
-    expect(declared.length).toBeGreaterThanOrEqual(14)
+    expect(declared.length).toBeGreaterThanOrEqual(16)
     expect(new Set(cases.map((entry) => entry.code))).toEqual(new Set(declared))
   })
 

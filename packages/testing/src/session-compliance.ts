@@ -23,6 +23,8 @@ export interface ComplianceSessionInit {
   sendHighWaterMark: number
   sendLowWaterMark: number
   closeTimeOut: number
+  /** The send-stall deadline (ms); absent = the session's default (off). */
+  sendStallTimeOut?: number
 }
 
 /** What `setup` returns: a fresh, not yet started session connected to a peer. */
@@ -39,6 +41,7 @@ export interface ComplianceCloseReasons {
   readonly ServerClosing: number
   readonly SocketError: number
   readonly ApplicationError: number
+  readonly TimeOut: number
 }
 
 /** Options of {@link sessionCompliance}. */
@@ -48,8 +51,8 @@ export interface SessionComplianceOptions {
   /** socket-base's `CloseReason`. */
   closeReasons: ComplianceCloseReasons
   /**
-   * A stream transport (TCP, TLS): also runs the FIN, reset and slow-reader tests, which need the optional
-   * {@link CompliancePeer} members (`end`, `reset`, `pause`, `resume`, `ended`).
+   * A stream transport (TCP, TLS): also runs the FIN, reset, slow-reader and send-stall tests, which need the
+   * optional {@link CompliancePeer} members (`end`, `reset`, `pause`, `resume`, `ended`, `discard`).
    */
   stream: boolean
   /** Make a fresh session (not started) and its connected peer for `init`. */
@@ -74,7 +77,9 @@ function required<T>(value: T | undefined, name: string): T {
  * vitest `describe` block: echo, ordering, buffer ownership, copies and strings, the high/low water marks and the
  * writability signal (`writable`, `onWritabilityChanged`), close
  * draining, first-reason-wins, idempotent close, exactly one `onClosed`, pause/resume; for stream transports
- * also FIN → `ClientClosing`, reset → `SocketError`, and the close deadline against a peer that does not read.
+ * also FIN → `ClientClosing`, reset → `SocketError`, the close deadline against a peer that does not read, and the
+ * send-stall deadline (`sendStallTimeOut`: a peer that reads nothing is closed with `TimeOut`, a slow but steady
+ * reader and a session with nothing queued are not).
  * session-async, session-tls and session-udp run it with their own `setup`.
  *
  * @example
@@ -381,6 +386,101 @@ export function sessionCompliance(options: SessionComplianceOptions): void {
       await withTimeout(closing, 3_000, 'close() of a session whose peer does not read')
       expect(session.state).toBe('closed')
       expect(recorder.closedReasons).toEqual([reasons.ServerClosing])
+      expect(session.pendingBytes).toBe(0)
+    })
+
+    test('closes with TimeOut a session whose peer takes none of its queued bytes for sendStallTimeOut', async () => {
+      const stall = 300
+      const { session, peer } = await open({
+        sendHighWaterMark: 1_048_576,
+        sendLowWaterMark: 524_288,
+        sendStallTimeOut: stall,
+      })
+      const chunk = Buffer.alloc(64 * 1_024, 3)
+      const fill = (): void => {
+        while (session.trySend(Buffer.from(chunk))) {}
+      }
+      const recorder = new SessionRecorder()
+      session.start({
+        onData: (data) => recorder.onData(data),
+        // Keep the queue full: whatever the kernel's socket buffers take (they grow to tens of MiB on loopback),
+        // they fill up, and then the write in flight cannot complete while the peer reads nothing.
+        onWritabilityChanged: (writable) => {
+          recorder.onWritabilityChanged(writable)
+          if (writable) fill()
+        },
+        onClosed: (reason) => recorder.onClosed(reason),
+      })
+      required(peer.pause, 'pause')()
+      const started = performance.now()
+      fill()
+      expect(await recorder.closed(10_000)).toBe(reasons.TimeOut)
+      // Not before the deadline (less a little for the loop's cached clock); the upper bound is the wait above.
+      expect(performance.now() - started).toBeGreaterThanOrEqual(stall - 20)
+      expect(session.state).toBe('closed')
+      expect(session.pendingBytes).toBe(0)
+      expect(recorder.closedReasons).toEqual([reasons.TimeOut])
+    })
+
+    test('does not close a slow but steady reader: each write it lets complete starts the clock again', async () => {
+      // Long enough that a loaded machine's scheduling delays between two reads stay well inside it.
+      const stall = 1_000
+      const { session, peer } = await open({
+        sendHighWaterMark: 256 * 1_024,
+        sendLowWaterMark: 128 * 1_024,
+        sendStallTimeOut: stall,
+      })
+      const chunk = Buffer.alloc(64 * 1_024, 7)
+      let sending = true
+      const fill = (): void => {
+        while (sending && session.trySend(Buffer.from(chunk))) {}
+      }
+      const recorder = new SessionRecorder()
+      session.start({
+        onData: (data) => recorder.onData(data),
+        onWritabilityChanged: (writable) => {
+          recorder.onWritabilityChanged(writable)
+          if (writable) fill()
+        },
+        onClosed: (reason) => recorder.onClosed(reason),
+      })
+      const pause = required(peer.pause, 'pause')
+      const resume = required(peer.resume, 'resume')
+      const discard = required(peer.discard, 'discard')
+      pause()
+      fill()
+      // For three deadlines the peer reads in bursts 100 ms apart, each just long enough for the session's writes to
+      // move on (its queue fell below the low mark), then stops reading again: the session keeps a full queue all
+      // along, and its writes complete only when the peer reads.
+      const started = performance.now()
+      let taken = 0
+      for (let round = 0; round < 100 && performance.now() - started < 3 * stall; round += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        expect(session.state, `round ${round}`).toBe('open')
+        const drains = recorder.drainCount
+        resume()
+        await recorder.until(() => recorder.drainCount > drains || session.state !== 'open', 2_000, 'progress')
+        pause()
+        taken += discard()
+      }
+      sending = false
+      expect(session.state).toBe('open')
+      expect(recorder.count('closed')).toBe(0)
+      expect(taken).toBeGreaterThan(2 * 1_048_576)
+    })
+
+    test('never closes a session with nothing queued, even if its peer reads nothing', async () => {
+      const stall = 100
+      const { session, peer } = await open({ sendHighWaterMark: 1_024, sendLowWaterMark: 0, sendStallTimeOut: stall })
+      const recorder = new SessionRecorder()
+      session.start(recorder)
+      required(peer.pause, 'pause')()
+      // A reply the kernel takes at once (the peer has not read it): the queue is empty again once it is writable.
+      expect(session.trySend(Buffer.alloc(1_024))).toBe(true)
+      await recorder.drained()
+      // Five deadlines with nothing queued: the session stays open.
+      await expect(recorder.closed(5 * stall)).rejects.toThrow()
+      expect(session.state).toBe('open')
       expect(session.pendingBytes).toBe(0)
     })
 

@@ -19,6 +19,8 @@ export interface CompliancePeer {
   resume?(): void
   /** Stream only: resolve once the session ended its side and every byte before the end was read. */
   ended?(timeoutMs?: number): Promise<void>
+  /** Stream only: drop every byte received and not yet read; returns how many (a reader that only counts). */
+  discard?(): number
   /** Release the peer (destroy its socket). */
   close(): void
 }
@@ -109,6 +111,12 @@ export function streamPeer(socket: net.Socket, options: StreamPeerOptions = {}):
     },
     resume() {
       socket.resume()
+    },
+    discard() {
+      const count = buffered
+      chunks.length = 0
+      buffered = 0
+      return count
     },
     ended(timeoutMs = 2_000) {
       return waitUntil(() => endSeen, timeoutMs, 'waiting for the end of the stream')

@@ -47,13 +47,13 @@ const { port, sessions } =
             if (!session.trySend(request.frame, handOver)) return session.send(request.frame, handOver)
           })
         : kind === 'socketlite-binary'
-      ? // Frames as bytes (no text decoding or key/body parsing), to show the server's own cost.
-        await startAppServer(
-          { receiveFilterFactory: new BinaryTerminatorReceiveFilterFactory({ terminator: '\r\n' }) },
-          (session, request) => {
-            if (!session.trySend(request.body)) return session.send(request.body).then(() => session.send(crlf))
-            if (!session.trySend(crlf)) return session.send(crlf)
-          },
-        )
-      : await startAppServer()
+          ? // Frames as bytes (no text decoding or key/body parsing), to show the server's own cost.
+            await startAppServer(
+              { receiveFilterFactory: new BinaryTerminatorReceiveFilterFactory({ terminator: '\r\n' }) },
+              (session, request) => {
+                if (!session.trySend(request.body)) return session.send(request.body).then(() => session.send(crlf))
+                if (!session.trySend(crlf)) return session.send(crlf)
+              },
+            )
+          : await startAppServer()
 serveMarks(port, sessions)

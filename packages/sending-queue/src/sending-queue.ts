@@ -113,6 +113,7 @@ export class SendingQueue {
    * queued next (or `takeBatch`) places it first: copied into the chunk when small, else queued as one view.
    */
   #run: Uint8Array | undefined
+  /** Where the run ends in its buffer; -1 until a second payload asks. */
   #runEnd = 0
   #runBytes = 0
   /** The batch in flight: the former waiting array. */
@@ -217,15 +218,23 @@ export class SendingQueue {
       return false
     }
     const run = this.#run
-    const offset = data.byteOffset
-    if (run !== undefined && offset === this.#runEnd && data.buffer === run.buffer) {
-      // The usual case of an echo: the next frame of the same received chunk.
-      this.#runEnd = offset + size
-      this.#runBytes += size
+    if (run !== undefined) {
+      // (A view's offset costs a little to read: a run learns where it ends only when a second payload comes.)
+      const offset = data.byteOffset
+      if (this.#runEnd < 0) this.#runEnd = run.byteOffset + this.#runBytes
+      if (offset === this.#runEnd && data.buffer === run.buffer) {
+        // The usual case of an echo: the next frame of the same received chunk.
+        this.#runEnd = offset + size
+        this.#runBytes += size
+      } else {
+        this.#placeRun()
+        this.#run = data
+        this.#runEnd = offset + size
+        this.#runBytes = size
+      }
     } else if (this.#coalesce) {
-      if (run !== undefined) this.#placeRun()
       this.#run = data
-      this.#runEnd = offset + size
+      this.#runEnd = -1
       this.#runBytes = size
     } else this.#pushReference(data)
     this.#waitingBytes += size

@@ -313,7 +313,11 @@ describe('what the report says', () => {
     expect(samples.length).toBeGreaterThanOrEqual(3)
     for (const sample of samples) expect(sample.durationMs).toBeGreaterThanOrEqual(125)
     const last = samples.at(-1)
-    expect((last?.startMs ?? 0) + (last?.durationMs ?? 0)).toBeCloseTo(report.results.durationMs, -1)
+    // the samples are timed in the worker, the total on the main thread: they differ by the message's trip (ms)
+    const end = (last?.startMs ?? 0) + (last?.durationMs ?? 0)
+    expect(Math.abs(end - report.results.durationMs)).toBeLessThan(60)
+    // the folded last sample is at least half an interval long: no sample ends a few ms after the one before
+    expect(report.results.durationMs - (last?.startMs ?? 0)).toBeGreaterThan(125 - 60)
     expect(samples.reduce((total, sample) => total + sample.messages, 0)).toBe(report.results.messages)
   })
 

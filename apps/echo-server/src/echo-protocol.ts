@@ -16,6 +16,7 @@ import type { EchoFrame } from './echo-frame.js'
 import { EchoFrameFilter } from './echo-frame-filter.js'
 import { formatEscapes } from './escapes.js'
 import { RawEchoFilter } from './raw-echo-filter.js'
+import { TerminatorEchoFilter } from './terminator-echo-filter.js'
 
 /** The framings the echo server speaks; the same names as `socketlite-load --protocol`. */
 export type EchoProtocolName =
@@ -143,6 +144,8 @@ export class EchoFilterFactory implements ReceiveFilterFactory<EchoFrame> {
   /** Bytes of the smallest possible frame (a frame-size limit below it rejects every frame). */
   readonly minimumFrameLength: number
   readonly #makeInner: () => ReceiveFilter<unknown>
+  /** A filter that frames whole by itself, for protocols that have one (else the inner filter is wrapped). */
+  readonly #makeFrames: (() => ReceiveFilter<EchoFrame>) | undefined
   readonly #datagram: boolean
 
   /**
@@ -170,6 +173,8 @@ export class EchoFilterFactory implements ReceiveFilterFactory<EchoFrame> {
         const terminator =
           protocol === 'line' ? Buffer.from('\r\n') : bytesOf(options.terminator ?? defaults.terminator, encoding)
         this.#makeInner = () => new BinaryTerminatorReceiveFilter({ terminator })
+        // Over a stream, the frames come straight from a terminator filter that keeps the terminator.
+        if (!this.#datagram) this.#makeFrames = () => new TerminatorEchoFilter(terminator)
         this.description = `${protocol} (terminator "${formatEscapes(terminator)}")`
         this.minimumFrameLength = terminator.length
         break
@@ -224,6 +229,7 @@ export class EchoFilterFactory implements ReceiveFilterFactory<EchoFrame> {
 
   /** A new filter for one session. */
   createFilter(): ReceiveFilter<EchoFrame> {
+    if (this.#makeFrames !== undefined) return this.#makeFrames()
     const inner = this.#makeInner()
     if (inner instanceof RawEchoFilter) return inner
     return new EchoFrameFilter(inner, { datagram: this.#datagram })

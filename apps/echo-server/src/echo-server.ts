@@ -72,12 +72,18 @@ function listenAddresses(config: ServerConfig): string[] {
 }
 
 /**
+ * The echoes are handed over, not copied: each frame is a view of a received chunk (or a fresh buffer gathered from
+ * several) that nothing else uses, and consecutive views of one chunk leave as one buffer, the chunk itself.
+ */
+const handOver = { copy: false } as const
+
+/**
  * Replies to `frame` on `session`: queued at once when there is room, else waited for (the session's next request
  * waits too, so replies stay in order and a client that does not read slows down its own session only).
  */
 function echo(session: AppSession<EchoFrame>, request: EchoFrame, logger: Logger): Promise<void> | undefined {
-  if (session.trySend(request.frame)) return undefined
-  return session.send(request.frame).catch((error: unknown) => {
+  if (session.trySend(request.frame, handOver)) return undefined
+  return session.send(request.frame, handOver).catch((error: unknown) => {
     if (SocketError.isSocketError(error) && error.code === 'ERR_SESSION_CLOSED') return
     if (SocketError.isSocketError(error) && error.code === 'ERR_SEND_TIMEOUT') {
       logger.warn('The client does not read its echoes; closing the session', { sessionId: session.sessionId })

@@ -65,3 +65,4 @@ export {
 } from './self-signed-certificate.js'
 export { waitForStopSignal } from './stop-signal.js'
 export { formatStopSummary, logStopped } from './stop-summary.js'
+export { TerminatorEchoFilter } from './terminator-echo-filter.js'

@@ -201,8 +201,10 @@ export async function startAppServer(options = {}, onRequest = commandEcho) {
   return { port: listener.port, sessions: () => server.sessionCount }
 }
 
+/** The command line back (`KEY BODY`), from the parsed request; waits for room rather than drop a reply. */
 function commandEcho(session, request) {
-  session.trySend(request.body === '' ? `${request.key}\r\n` : `${request.key} ${request.body}\r\n`)
+  const reply = request.body === '' ? `${request.key}\r\n` : `${request.key} ${request.body}\r\n`
+  if (!session.trySend(reply)) return session.send(reply)
 }
 
 const CR = 13
@@ -245,6 +247,30 @@ export function echoLines(socket) {
   })
   socket.on('error', () => {})
   return () => seen
+}
+
+/**
+ * The bare line echo that builds its replies: each line is copied into one reply buffer per read, written once per
+ * read. Unlike {@link echoLines}, which writes the received chunk back as it is (and whose speed swings with how the
+ * reads happen to fall), it does per line what a server does: look at it and produce a reply from it.
+ */
+export function echoLinesCopied(socket) {
+  let carry
+  socket.on('data', (chunk) => {
+    let data = chunk
+    if (carry !== undefined) {
+      data = Buffer.concat([carry, chunk])
+      carry = undefined
+    }
+    const reply = Buffer.allocUnsafe(data.length)
+    let length = 0
+    const start = scanLines(data, (line, from, to) => {
+      length += line.copy(reply, length, from, to)
+    })
+    if (start < data.length) carry = data.subarray(start)
+    if (length > 0) socket.write(reply.subarray(0, length))
+  })
+  socket.on('error', () => {})
 }
 
 // ---------------------------------------------------------------------------------------------------- load generators

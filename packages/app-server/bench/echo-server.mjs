@@ -3,19 +3,19 @@
 //   { cmd: 'mark', gc? } → { cpu, rss, maxRss, heap, sessions } since the previous mark (cpu in µs, memory in bytes)
 //   { cmd: 'stop' }      → exits
 import net from 'node:net'
-import { BinaryTerminatorReceiveFilterFactory } from '@socketlite/protocol'
-import { echoLines, serveMarks, startAppServer } from './bench-kit.mjs'
+import { BinaryTerminatorReceiveFilterFactory, TerminatorReceiveFilterBase } from '@socketlite/protocol'
+import { echoLines, echoLinesCopied, serveMarks, startAppServer } from './bench-kit.mjs'
 
 const kind = process.argv[2]
 const crlf = Buffer.from('\r\n')
 
-/** A bare node:net line echo (see echoLines). */
-function startBare() {
+/** A bare node:net line echo: the chunk written back (echoLines), or the lines copied into a reply (echoLinesCopied). */
+function startBare(echo) {
   let sessions = 0
   const server = net.createServer({ noDelay: true }, (socket) => {
     sessions++
     socket.setNoDelay(true)
-    echoLines(socket)
+    echo(socket)
     socket.on('close', () => sessions--)
   })
   return new Promise((resolve) => {
@@ -25,17 +25,35 @@ function startBare() {
   })
 }
 
+/** Each line, CRLF included, as a view of the received chunk (`keepTerminator`): what an echo hands back. */
+class LineFrames extends TerminatorReceiveFilterBase {
+  constructor() {
+    super({ terminator: crlf, keepTerminator: true })
+  }
+  resolveRequestInfo(frame) {
+    return { key: '', frame }
+  }
+}
+const handOver = { copy: false }
+
 const { port, sessions } =
   kind === 'bare'
-    ? await startBare()
-    : kind === 'socketlite-binary'
-      ? // Frames as bytes (no text decoding or key/body parsing), to show the server's own cost.
-        await startAppServer(
-          { receiveFilterFactory: new BinaryTerminatorReceiveFilterFactory({ terminator: '\r\n' }) },
-          (session, request) => {
-            session.trySend(request.body)
-            session.trySend(crlf)
-          },
-        )
-      : await startAppServer()
+    ? await startBare(echoLines)
+    : kind === 'bare-copy'
+      ? await startBare(echoLinesCopied)
+      : kind === 'socketlite-frames'
+        ? // The frames handed back without a copy: consecutive views of a read leave as one buffer.
+          await startAppServer({ receiveFilterFactory: () => new LineFrames() }, (session, request) => {
+            if (!session.trySend(request.frame, handOver)) return session.send(request.frame, handOver)
+          })
+        : kind === 'socketlite-binary'
+          ? // Frames as bytes (no text decoding or key/body parsing), to show the server's own cost.
+            await startAppServer(
+              { receiveFilterFactory: new BinaryTerminatorReceiveFilterFactory({ terminator: '\r\n' }) },
+              (session, request) => {
+                if (!session.trySend(request.body)) return session.send(request.body).then(() => session.send(crlf))
+                if (!session.trySend(crlf)) return session.send(crlf)
+              },
+            )
+          : await startAppServer()
 serveMarks(port, sessions)

@@ -6,15 +6,16 @@
 import dgram from 'node:dgram'
 import { readFileSync } from 'node:fs'
 import tls from 'node:tls'
-import { echoLines, scanLines, serveMarks, startAppServer } from './bench-kit.mjs'
+import { TerminatorReceiveFilterBase } from '@socketlite/protocol'
+import { echoLines, echoLinesCopied, scanLines, serveMarks, startAppServer } from './bench-kit.mjs'
 
 const [kind, certFile, keyFile] = process.argv.slice(2)
 
-/** A bare node:tls line echo, the same as the bare node:net one of bench/echo-server.mjs (see echoLines). */
-function startBareTls() {
+/** A bare node:tls line echo, the same as the bare node:net ones of bench/echo-server.mjs (echoLines or echoLinesCopied). */
+function startBareTls(echo) {
   const server = tls.createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, (socket) => {
     socket.setNoDelay(true)
-    echoLines(socket)
+    echo(socket)
   })
   server.on('tlsClientError', () => {})
   return new Promise((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, () => resolve(server.address().port)))
@@ -37,16 +38,34 @@ function startBareUdp() {
   return new Promise((resolve) => socket.bind({ address: '127.0.0.1', port: 0 }, () => resolve(socket.address().port)))
 }
 
-/** The app-server: a command-line echo over TLS, or over UDP (one reply datagram per request). */
-async function startSocketlite(mode) {
+/** Each line, CRLF included, as a view of the received chunk: what an echo hands back (`copy: false`). */
+class LineFrames extends TerminatorReceiveFilterBase {
+  constructor() {
+    super({ terminator: '\r\n', keepTerminator: true })
+  }
+  resolveRequestInfo(frame) {
+    return { key: '', frame }
+  }
+}
+const handOver = { copy: false }
+
+/** The app-server: a command-line echo (or the lines handed back) over TLS, or over UDP (one reply datagram per request). */
+async function startSocketlite(mode, frames = false) {
   const tlsConfig = mode === 'tcp' ? { security: 'tls', certificate: { certFile, keyFile } } : {}
-  return (await startAppServer({ config: { mode, ...tlsConfig } })).port
+  if (!frames) return (await startAppServer({ config: { mode, ...tlsConfig } })).port
+  const echo = (session, request) => {
+    if (!session.trySend(request.frame, handOver)) return session.send(request.frame, handOver)
+  }
+  return (await startAppServer({ config: { mode, ...tlsConfig }, receiveFilterFactory: () => new LineFrames() }, echo))
+    .port
 }
 
 const port =
   kind === 'tls-bare'
-    ? await startBareTls()
-    : kind === 'udp-bare'
-      ? await startBareUdp()
-      : await startSocketlite(kind === 'udp-socketlite' ? 'udp' : 'tcp')
+    ? await startBareTls(echoLines)
+    : kind === 'tls-bare-copy'
+      ? await startBareTls(echoLinesCopied)
+      : kind === 'udp-bare'
+        ? await startBareUdp()
+        : await startSocketlite(kind === 'udp-socketlite' ? 'udp' : 'tcp', kind === 'tls-socketlite-frames')
 serveMarks(port)

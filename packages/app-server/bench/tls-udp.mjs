@@ -14,7 +14,10 @@ const load = await kit.startLoadGenerator('tls-udp-load.mjs')
 const certificate = await makeSelfSignedCertificate()
 
 const transports = {
-  tls: { kinds: ['tls-bare', 'tls-socketlite'], names: ['bare node:tls', '@socketlite/app-server'] },
+  tls: {
+    kinds: ['tls-bare', 'tls-bare-copy', 'tls-socketlite-frames', 'tls-socketlite'],
+    names: ['bare, chunk written back', 'bare, lines copied', 'app-server, frames back', 'app-server, command line'],
+  },
   udp: { kinds: ['udp-bare', 'udp-socketlite'], names: ['bare node:dgram', '@socketlite/app-server'] },
 }
 const kinds = [...transports.tls.kinds, ...transports.udp.kinds]
@@ -40,7 +43,11 @@ for (const [transport, { kinds: pair, names }] of Object.entries(transports)) {
     const lost = transport === 'udp' ? `  lost ${totals[kind].lost}` : ''
     console.log(kit.resultLine(names[index], totals[kind], rounds, lost))
   })
-  console.log(`  ratio socketlite / bare: ${(kit.rate(totals[pair[1]]) / kit.rate(totals[pair[0]])).toFixed(3)}`)
+  const bare = transport === 'tls' ? pair[1] : pair[0]
+  for (const kind of pair.filter((name) => name.includes('socketlite'))) {
+    const name = transport === 'tls' ? `${names[pair.indexOf(kind)]} / bare, lines copied` : 'socketlite / bare'
+    console.log(`  ratio ${name}: ${(kit.rate(totals[kind]) / kit.rate(totals[bare])).toFixed(3)}`)
+  }
 }
 console.log(kit.verifiedLine(problems))
 

@@ -41,6 +41,12 @@ export interface AppServerOptions<TRequest, TSession extends AppSession<TRequest
    * @default []
    */
   connectionFilters?: readonly ConnectionFilter[]
+  /**
+   * Match the string keys of commands (`server.command(key, handler)`) case-insensitively: `'echo'` handles `ECHO`,
+   * `Echo`, ... Numeric keys are not affected.
+   * @default false
+   */
+  commandKeysIgnoreCase?: boolean
 }
 
 /**
@@ -48,9 +54,15 @@ export interface AppServerOptions<TRequest, TSession extends AppSession<TRequest
  * promise: the session's next event waits for it (other sessions go on).
  */
 export interface AppServerEvents<TRequest, TSession> {
-  /** A connection became a session; first event of each session. */
+  /**
+   * A connection became a session; first event of each session. For an outbound session it is emitted before
+   * `activeConnect` resolves.
+   */
   newSessionConnected: [session: TSession]
-  /** A request of `session`, in arrival order, after the previous one's handler settled. */
+  /**
+   * A request of `session`, in arrival order, after the previous one's handler settled; not emitted for a request
+   * whose key has a command (`server.command`).
+   */
   newRequestReceived: [session: TSession, request: TRequest]
   /** Last event of each session, once no handler of it is still running. */
   sessionClosed: [session: TSession, reason: CloseReason]

@@ -2,9 +2,9 @@
  * @packageDocumentation
  * AppServer and AppSession: the socketlite server. It listens on one or more endpoints, turns each connection into
  * a session, splits its byte stream into requests with a receive filter (command lines by default), and emits
- * typed events in a strict order per session. It also holds config validation (the JSON Schema of `server.json`
- * ships as `@socketlite/app-server/server.schema.json`), idle clearing, connection limits and filters, broadcast and
- * statistics. What users need from the layers below (close reasons, server states, errors, config and request
+ * typed events in a strict order per session, routing requests to commands by key. It also holds config validation
+ * (the JSON Schema of `server.json` ships as `@socketlite/app-server/server.schema.json`), idle clearing, connection
+ * limits and filters, outbound connections, broadcast and statistics. What users need from the layers below (close reasons, server states, errors, config and request
  * types, the receive filters and their factories) is re-exported, so an app needs only this package.
  *
  * @example
@@ -58,6 +58,7 @@ export {
   StringBeginEndMarkReceiveFilterFactory,
   type StringBeginEndMarkReceiveFilterInit,
   StringRequestInfo,
+  type TerminatorFrameInit,
   TerminatorReceiveFilter,
   TerminatorReceiveFilterBase,
   type TerminatorReceiveFilterBaseInit,
@@ -120,9 +121,8 @@ export type {
   AppServerOptions,
   AppSessionClass,
 } from './app-server-options.js'
-export { AppSession, type AppSessionInit } from './app-session.js'
+export { AppSession, type AppSessionInit, type SendOptions } from './app-session.js'
+export type { CommandHandler } from './request-router.js'
 export { parseServerConfig } from './resolve-server-config.js'
 export { type ServerConfigDefaults, serverConfigDefaults } from './server-config-schema.js'
 export type { RejectionCause, RejectionStats, SendPoolStats, ServerStats } from './server-stats.js'
-export type { SessionHost } from './session-host.js'
-export { createTransport, type IncomingConnection, type Transport, type TransportHost } from './transport.js'

@@ -73,8 +73,9 @@ const serverConfigObject = v.strictObject({
           v.description('One endpoint served by the server.'),
         ),
       ),
-      v.minLength(1),
-      v.description('Several endpoints served by one server. Exactly one of "port" or "listeners".'),
+      v.description(
+        'Several endpoints served by one server; [] for a server that only connects out. Exactly one of "port" or "listeners".',
+      ),
     ),
   ),
   listenBacklog: v.optional(v.pipe(integer(1), v.description('Accept backlog of the "ip"/"port" listener.')), 511),

@@ -1,4 +1,4 @@
-import type { ChunkPool } from '@socketlite/sending-queue'
+import type { SmartPool } from '@socketlite/sending-queue'
 import { type CloseReason, type CloseReasonName, closeReasonName } from '@socketlite/socket-base'
 
 /** Why a connection was refused before it became a session (it produced no session events). */
@@ -99,7 +99,7 @@ export class ServerCounters {
     this.#closed[reason] = (this.#closed[reason] ?? 0) + 1
   }
 
-  snapshot(sessions: number, pool: ChunkPool): ServerStats {
+  snapshot(sessions: number, pool: SmartPool): ServerStats {
     const rejected: Record<string, number> = { total: 0 }
     for (const cause of rejectionCauses) {
       const count = this.#rejected.get(cause) ?? 0

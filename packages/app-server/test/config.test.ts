@@ -284,7 +284,9 @@ describe('ConfigError', () => {
   test('exactly one of port or listeners', () => {
     expect(paths({})).toEqual(['port'])
     expect(paths({ port: 1, listeners: [{ ip: '127.0.0.1', port: 2 }] })).toEqual(['listeners'])
-    expect(paths({ listeners: [] })).toEqual(['listeners'])
+    expect(paths({ port: 1, listeners: [] })).toEqual(['listeners'])
+    // No listener at all is valid: a server that only connects out (activeConnect).
+    expect(resolveServerConfig({ listeners: [] }).listeners).toEqual([])
   })
 
   test('ip goes with port, not with listeners', () => {

@@ -1,7 +1,7 @@
-import { deferred, withTimeout } from '@socketlite/testing'
+import { deferred, readUntilEnd, withTimeout } from '@socketlite/testing'
 import { describe, expect, test } from 'vitest'
 import { type AppSession, CloseReason, closeReasonName, type StringRequestInfo } from '../src/index.js'
-import { connect, LineReader, logged, next, RecordingLogFactory, startServer } from './helpers.js'
+import { connect, LineReader, logged, next, RecordingLogFactory, startServer, until } from './helpers.js'
 
 function closedWith(server: NodeJS.EventEmitter): Promise<CloseReason> {
   return next<[AppSession, CloseReason]>(server, 'sessionClosed').then(([, reason]) => reason)
@@ -252,5 +252,75 @@ describe('dispatch stops when the session closes', () => {
     client.end('R1\r\nR2\r\nR3\r\nR4\r\n')
     expect(await closed).toBe(CloseReason.ClientClosing)
     expect(seen).toEqual(['R1', 'R2', 'R3', 'R4'])
+  })
+})
+
+describe("the peer's FIN (printf 'ECHO x\\r\\n' | nc -N host port)", () => {
+  test('the replies of asynchronous handlers to the requests sent before the FIN still reach the client', async () => {
+    const sendable: boolean[] = []
+    const { server, port } = await startServer({}, (server) => {
+      server.on('newRequestReceived', async (session, request) => {
+        await until(() => !session.connected, "the peer's FIN")
+        sendable.push(session.connected)
+        if (request.key === 'TRY') sendable.push(session.trySend(`${request.body}\r\n`))
+        else await session.send(`${request.body}\r\n`)
+      })
+    })
+    const closed = next<[AppSession, CloseReason]>(server, 'sessionClosed')
+    const client = await connect(port)
+    const replies = readUntilEnd(client)
+    client.end('ECHO x\r\nTRY y\r\nECHO z\r\n')
+    // The client reads the three replies, then the server's end of the connection.
+    expect((await replies).toString()).toBe('x\r\ny\r\nz\r\n')
+    const [session, reason] = await closed
+    expect(reason).toBe(CloseReason.ClientClosing)
+    expect(session.closeReason).toBe(CloseReason.ClientClosing)
+    // Not "connected" once the peer ended, but still sending; trySend accepted.
+    expect(sendable).toEqual([false, false, true, false])
+  })
+
+  test('once the last of those handlers settled, sending stops and the connection closes with ClientClosing', async () => {
+    const gate = deferred()
+    let held: AppSession | undefined
+    const { server, port } = await startServer({}, (server) => {
+      server.on('newRequestReceived', async (session) => {
+        held = session
+        await gate.promise
+        session.trySend('LAST\r\n')
+      })
+    })
+    const closed = next<[AppSession, CloseReason]>(server, 'sessionClosed')
+    const client = await connect(port)
+    const replies = readUntilEnd(client)
+    client.end('WAIT\r\n')
+    await withTimeout(
+      new Promise<void>((resolve) => client.once('finish', resolve)),
+      2_000,
+      'the client ended its side',
+    )
+    gate.resolve()
+    expect((await replies).toString()).toBe('LAST\r\n')
+    const [session, reason] = await closed
+    expect(session).toBe(held)
+    expect(reason).toBe(CloseReason.ClientClosing)
+    expect(session.trySend('AFTER\r\n')).toBe(false)
+    await expect(session.send('AFTER\r\n')).rejects.toMatchObject({ code: 'ERR_SESSION_CLOSED' })
+  })
+
+  test('a handler that closes the session after the FIN keeps ClientClosing as the reason (the FIN came first)', async () => {
+    const { server, port } = await startServer({}, (server) => {
+      server.on('newRequestReceived', async (session) => {
+        await until(() => !session.connected, "the peer's FIN")
+        session.trySend('BYE\r\n')
+        await session.close()
+      })
+    })
+    const closed = next<[AppSession, CloseReason]>(server, 'sessionClosed')
+    const client = await connect(port)
+    const replies = readUntilEnd(client)
+    client.end('QUIT\r\nNEVER\r\n')
+    expect((await replies).toString()).toBe('BYE\r\n')
+    const [, reason] = await closed
+    expect(reason).toBe(CloseReason.ClientClosing)
   })
 })

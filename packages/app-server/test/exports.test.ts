@@ -34,6 +34,30 @@ test('config plumbing is not part of the public surface', () => {
   expect(appServer.serverConfigDefaults.maxRequestLength).toBe(65_536)
 })
 
+test('server plumbing is not part of the public surface', () => {
+  for (const name of [
+    'SessionHost',
+    'createTransport',
+    'TcpTransport',
+    'TlsTransport',
+    'UdpTransport',
+    'ServerEndpoints',
+    'Admission',
+    'RequestRouter',
+    'Dispatcher',
+    'StreamDispatcher',
+    'DatagramDispatcher',
+    'ListenerAwareEmitter',
+    'kServerContext',
+  ]) {
+    expect(name in appServer, name).toBe(false)
+  }
+  // What users write against stays.
+  for (const name of ['AppServer', 'AppSession', 'CloseReason', 'closeReasonName', 'SocketError']) {
+    expect(name in appServer, name).toBe(true)
+  }
+})
+
 test('the errors a server hands to app code are re-exported as is, HandlerTimeoutError included', async () => {
   const base = await import('@socketlite/socket-base')
   for (const name of [

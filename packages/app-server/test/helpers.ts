@@ -201,3 +201,17 @@ export async function saturate(
   }
   throw new Error(`saturate: the peer's buffers did not fill in ${rounds} rounds`)
 }
+
+/**
+ * Resolves once `condition()` holds, checked once per event-loop turn (for state that has no event, such as a
+ * session's `connected` turning false on the peer's FIN); rejects after `timeoutMs` or 100 000 turns.
+ */
+export async function until(condition: () => boolean, what: string, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (let turn = 0; turn < 100_000; turn++) {
+    if (condition()) return
+    if (Date.now() > deadline) break
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  throw new Error(`until: timed out waiting for ${what}`)
+}

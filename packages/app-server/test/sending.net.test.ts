@@ -1,7 +1,15 @@
 import net from 'node:net'
 import { readBytes, readUntilEnd } from '@socketlite/testing'
 import { describe, expect, onTestFinished, test, vi } from 'vitest'
-import { type AppSession, CloseReason, SendTimeoutError, SessionClosedError, SocketError } from '../src/index.js'
+import {
+  type AppSession,
+  type BinaryRequestInfo,
+  CloseReason,
+  FixedSizeReceiveFilterFactory,
+  SendTimeoutError,
+  SessionClosedError,
+  SocketError,
+} from '../src/index.js'
 import { connect, next, saturate, startServer } from './helpers.js'
 
 async function sessionPair(config = {}) {
@@ -62,6 +70,42 @@ describe('trySend', () => {
     expect(session.trySend(big)).toBe(true)
     expect(session.trySend('x')).toBe(false)
     expect((await readBytes(client, 10_000)).equals(big)).toBe(true)
+  })
+})
+
+describe('handing buffers over ({ copy: false })', () => {
+  test('the session queues the buffer itself, no copy (so it must not be changed afterwards)', async () => {
+    const { server, session, client } = await sessionPair()
+    const payload = Buffer.alloc(4_096, 0x61)
+    expect(session.trySend(payload, { copy: false })).toBe(true)
+    // Not written yet (that happens on the next tick): a change made now shows, as no copy was made.
+    payload.fill(0x62)
+    expect((await readBytes(client, 4_096)).equals(Buffer.alloc(4_096, 0x62))).toBe(true)
+    expect(server.getStats().sendPool.chunks).toBe(0)
+    expect(server.getStats().bytesOut).toBe(4_096)
+  })
+
+  test('echoed frames handed over arrive intact, whatever the chunking', async () => {
+    const { server, port } = await startServer<BinaryRequestInfo>(
+      { receiveFilterFactory: new FixedSizeReceiveFilterFactory({ size: 10 }) },
+      (created) => {
+        created.on('newRequestReceived', (session, request) => void session.trySend(request.body, { copy: false }))
+      },
+    )
+    const client = await connect(port)
+    const frames = Buffer.from(
+      Array.from({ length: 3_000 }, (_, index) => `${String(index).padStart(9, '0')}\n`).join(''),
+    )
+    for (let offset = 0; offset < frames.length; offset += 7_001) client.write(frames.subarray(offset, offset + 7_001))
+    expect((await readBytes(client, frames.length)).equals(frames)).toBe(true)
+    expect(server.getStats().bytesOut).toBe(frames.length)
+  })
+
+  test('send() takes the option too; strings are always encoded', async () => {
+    const { session, client } = await sessionPair()
+    await session.send(Buffer.from('handed '), { copy: false })
+    await session.send('over', { copy: false })
+    expect((await readBytes(client, 11)).toString()).toBe('handed over')
   })
 })
 

@@ -10,6 +10,7 @@ import {
   connectTcp,
   deferred,
   makeSelfSignedCertificate,
+  readUntilEnd,
   type SelfSignedCertificate,
   withTimeout,
 } from '@socketlite/testing'
@@ -23,7 +24,7 @@ import {
   SocketError,
   silentLogFactory,
 } from '../src/index.js'
-import { LineReader, next, startServer } from './helpers.js'
+import { LineReader, next, startServer, until } from './helpers.js'
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures')
 
@@ -106,6 +107,8 @@ describe('TLS listeners', () => {
     const client = await tlsClient(port)
     const [session] = await connected
     expect(session.secure).toBe(true)
+    expect(session.listener).toBe(app.endpoints[0])
+    expect(session.outbound).toBe(false)
     expect(session.tls?.protocol).toBe('TLSv1.3')
     expect(session.tls?.authorized).toBe(false)
     expect(session.sessionId).toMatch(/^[0-9a-f-]{36}$/)
@@ -115,6 +118,24 @@ describe('TLS listeners', () => {
     expect(client.getPeerX509Certificate()?.fingerprint256).toBe(new X509Certificate(server.cert).fingerprint256)
     const sessionClosed = next<[AppSession, CloseReason]>(app, 'sessionClosed')
     client.end()
+    expect((await sessionClosed)[1]).toBe(CloseReason.ClientClosing)
+  })
+
+  test("the FIN rule holds over TLS: an asynchronous handler's reply to what came before the client's end arrives", async () => {
+    const { server: app, port } = await startServer(
+      { config: { security: 'tls', certificate: { certFile: server.certFile, keyFile: server.keyFile } } },
+      (app) => {
+        app.on('newRequestReceived', async (session, request) => {
+          await until(() => !session.connected, "the peer's end")
+          await session.send(`${request.body}\r\n`)
+        })
+      },
+    )
+    const sessionClosed = next<[AppSession, CloseReason]>(app, 'sessionClosed')
+    const client = await tlsClient(port)
+    const replies = readUntilEnd(client)
+    client.end('ECHO late\r\n')
+    expect((await replies).toString()).toBe('late\r\n')
     expect((await sessionClosed)[1]).toBe(CloseReason.ClientClosing)
   })
 

@@ -52,6 +52,17 @@ describe('UDP sessions', () => {
     expect(server.getStats().accepted).toBe(2)
   })
 
+  test("a peer's session names the UDP listener its datagrams arrived on; it is not outbound", async () => {
+    const { server, port } = await udpEcho()
+    const client = await udpClient()
+    const connected = next<[AppSession]>(server, 'newSessionConnected')
+    client.send('ECHO hi\r\n', port)
+    const [session] = await connected
+    expect(session.listener).toBe(server.endpoints[0])
+    expect(session.listener).toMatchObject({ mode: 'udp', port })
+    expect(session.outbound).toBe(false)
+  })
+
   test('a datagram may carry several requests, each answered with its own datagram', async () => {
     const { port } = await udpEcho()
     const client = await udpClient()
@@ -535,7 +546,12 @@ describe('activeConnect in UDP mode', () => {
       })
     })
     const peer = await udpClient()
+    const accepted: AppSession[] = []
+    server.on('newSessionConnected', (session) => accepted.push(session))
     const session = await server.activeConnect({ host: '127.0.0.1', port: peer.port })
+    // newSessionConnected came first; the session is outbound, with no listener.
+    expect(accepted).toEqual([session])
+    expect([session.outbound, session.listener]).toEqual([true, undefined])
     expect(session.sessionId).toBe(`127.0.0.1:${peer.port}`)
     const request = next<[AppSession, StringRequestInfo]>(server, 'newRequestReceived')
     expect(session.trySend('HELLO\r\n')).toBe(true)

@@ -1,7 +1,7 @@
 import dgram from 'node:dgram'
 import { lookup } from 'node:dns/promises'
 import type tls from 'node:tls'
-import type { ChunkPool } from '@socketlite/sending-queue'
+import type { SmartPool } from '@socketlite/sending-queue'
 import { AsyncSocketSession, type SocketSession } from '@socketlite/session-async'
 import { TlsSocketSession } from '@socketlite/session-tls'
 import { type DatagramSender, UdpSocketSession } from '@socketlite/session-udp'
@@ -26,7 +26,7 @@ export interface ConnectionTarget {
     readonly sendHighWaterMark: number
     readonly sendLowWaterMark: number
     readonly closeTimeOut: number
-    readonly sendPool: ChunkPool
+    readonly sendPool: SmartPool
     readonly noDelay: boolean
     readonly keepAliveTime: number
   }

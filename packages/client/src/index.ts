@@ -61,7 +61,7 @@ export {
   type TerminatorReceiveFilterInit,
   UdpRequestInfo,
 } from '@socketlite/protocol'
-export { ChunkPool } from '@socketlite/sending-queue'
+export { SmartPool } from '@socketlite/sending-queue'
 export {
   CloseReason,
   type CloseReasonName,

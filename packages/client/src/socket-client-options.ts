@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { ChunkPool } from '@socketlite/sending-queue'
+import { SmartPool } from '@socketlite/sending-queue'
 import {
   type CloseReason,
   InvalidArgumentError,
@@ -112,7 +112,7 @@ export interface SocketClientInit<TReply> {
    * The pool of send chunks small payloads are coalesced into; share one between many clients. A client makes its own
    * (a few chunks) when none is given.
    */
-  sendPool?: ChunkPool
+  sendPool?: SmartPool
 }
 
 /** The state of a {@link SocketClient}. */
@@ -285,8 +285,8 @@ export function resolveClientOptions<TReply>(init: SocketClientInit<TReply>): Re
   const closeTimeOut = integer('closeTimeOut', init.closeTimeOut, 0, 5_000)
   const keepAliveTime = finite('keepAliveTime', init.keepAliveTime, 600)
   if (keepAliveTime < 0) throw new InvalidArgumentError(`keepAliveTime must be >= 0, got ${keepAliveTime}`)
-  const sendPool = init.sendPool ?? new ChunkPool({ maxChunks: Math.max(4, Math.ceil(sendHighWaterMark / 16_384) + 2) })
-  if (!(sendPool instanceof ChunkPool)) throw new InvalidArgumentError('sendPool must be a ChunkPool')
+  const sendPool = init.sendPool ?? new SmartPool({ maxChunks: Math.max(4, Math.ceil(sendHighWaterMark / 16_384) + 2) })
+  if (!(sendPool instanceof SmartPool)) throw new InvalidArgumentError('sendPool must be a SmartPool')
   const textEncoding = init.textEncoding ?? 'utf8'
   if (typeof textEncoding !== 'string' || !Buffer.isEncoding(textEncoding)) {
     throw new InvalidArgumentError(`textEncoding must be a Node.js encoding, got ${String(textEncoding)}`)

@@ -1,16 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import type { EndPoint } from '@socketlite/socket-base'
 
-/**
- * The literal address for a listen `ip`: SuperSocket's names `'Any'` (`0.0.0.0`) and `'IPv6Any'` (`::`) are
- * translated, anything else is returned unchanged.
- */
-export function resolveListenAddress(ip: string): string {
-  if (ip === 'Any') return '0.0.0.0'
-  if (ip === 'IPv6Any') return '::'
-  return ip
-}
-
 /** The {@link EndPoint} of a bound socket's `address()` result. */
 export function endPointOf(address: AddressInfo): EndPoint {
   // Node 18.0-18.3 reported the family as a number; normalise anyway.

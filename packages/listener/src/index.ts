@@ -15,6 +15,6 @@
  * await listener.stop()
  * ```
  */
-export { endPointOf, resolveListenAddress } from './endpoint.js'
+export { endPointOf } from './endpoint.js'
 export { TcpSocketListener, type TcpSocketListenerEvents, type TcpSocketListenerInit } from './tcp-socket-listener.js'
 export { UdpSocketListener, type UdpSocketListenerEvents, type UdpSocketListenerInit } from './udp-socket-listener.js'

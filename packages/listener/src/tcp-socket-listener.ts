@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
-import { type EndPoint, InvalidArgumentError, ListenError } from '@socketlite/socket-base'
+import { type EndPoint, InvalidArgumentError, ListenError, resolveListenAddress } from '@socketlite/socket-base'
 import { bindOnce, startSucceeded } from './bind-once.js'
-import { endPointOf, resolveListenAddress } from './endpoint.js'
+import { endPointOf } from './endpoint.js'
 
 /** Options of {@link TcpSocketListener}. */
 export interface TcpSocketListenerInit {
@@ -20,9 +20,11 @@ export interface TcpSocketListenerInit {
 /** Events of {@link TcpSocketListener}. */
 export interface TcpSocketListenerEvents {
   /**
-   * A connection was accepted. The socket is flowing-ready but unread (no `data` listener yet), half-open is
-   * allowed (`allowHalfOpen: true`: the owner decides when to end its side) and it already has a no-op `error`
-   * listener so that an early reset cannot crash the process; add your own.
+   * A connection was accepted. The socket is flowing-ready but unread (no `data` listener yet) and half-open is
+   * allowed (`allowHalfOpen: true`: the owner decides when to end its side). Once the `connection` listeners have
+   * run, a socket that still has no `error` listener gets a no-op one, so that an early reset cannot crash the
+   * process while its owner decides (e.g. an asynchronous connection filter); an owner that takes it over at once
+   * adds its own and nothing else is added.
    */
   connection: [socket: net.Socket]
   /** Listener-level trouble while running (e.g. `accept` failing with `EMFILE`); accepting goes on. */
@@ -145,9 +147,11 @@ export class TcpSocketListener extends EventEmitter<TcpSocketListenerEvents> {
   }
 
   #accept(socket: net.Socket): void {
-    socket.on('error', ignoreError)
     try {
       this.emit('connection', socket)
+      // No error can be emitted while the listeners run (errors come from later I/O): the no-op listener is only
+      // needed when none of them added one (a socket waiting for an asynchronous decision), and costs nothing else.
+      if (socket.listenerCount('error') === 0) socket.on('error', ignoreError)
     } catch (error) {
       socket.destroy()
       this.#emitError(error instanceof Error ? error : new Error(String(error)))

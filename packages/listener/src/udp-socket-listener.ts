@@ -6,10 +6,11 @@ import {
   type EndPoint,
   InvalidArgumentError,
   ListenError,
+  resolveListenAddress,
   ServerStateError,
 } from '@socketlite/socket-base'
 import { bindOnce, startSucceeded } from './bind-once.js'
-import { endPointOf, resolveListenAddress } from './endpoint.js'
+import { endPointOf } from './endpoint.js'
 
 /** Largest UDP payload over IPv4: 65535 − 8 (UDP header) − 20 (IPv4 header). */
 const maxIpv4Payload = 65_507

@@ -194,6 +194,26 @@ describe('TcpSocketListener', () => {
     expect(socket.destroyed).toBe(true)
   })
 
+  test('a socket whose connection listener added an error listener gets no second one; others get the no-op one', async () => {
+    const under = listener({ ip: '127.0.0.1', port: 0 })
+    const owned: net.Socket[] = []
+    const waiting: net.Socket[] = []
+    under.on('connection', (socket) => {
+      if (owned.length === 0) {
+        socket.on('error', () => {})
+        owned.push(socket)
+      } else waiting.push(socket)
+    })
+    const { port } = await under.start()
+    for (let index = 0; index < 2; index++) {
+      const accepted = waitFor(under, 'connection')
+      await connect(port)
+      destroyOnFinish(((await accepted) as [net.Socket])[0])
+    }
+    expect(owned[0]?.listenerCount('error')).toBe(1)
+    expect(waiting[0]?.listenerCount('error')).toBe(1)
+  })
+
   test('Symbol.asyncDispose stops the listener', async () => {
     const under = listener({ ip: '127.0.0.1', port: 0 })
     await under.start()

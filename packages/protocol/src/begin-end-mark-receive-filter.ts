@@ -7,7 +7,7 @@ import {
 import { BasicRequestInfoParser, type RequestInfoParser } from './basic-request-info-parser.js'
 import { BinaryRequestInfo } from './binary-request-info.js'
 import { FrameAccumulator } from './frame-accumulator.js'
-import { checkEncoding, indexOfWithin, markBytes, requestTooLarge, snapshot } from './internal.js'
+import { checkEncoding, indexOfWithin, markBytes, requestTooLarge, sharedMark, snapshot } from './internal.js'
 import { ReceiveFilterBase } from './receive-filter-base.js'
 import type { StringRequestInfo } from './string-request-info.js'
 
@@ -126,7 +126,7 @@ export class BeginEndMarkReceiveFilterFactory implements ReceiveFilterFactory<Bi
   /** @throws {InvalidArgumentError} an empty mark or an unknown encoding. */
   constructor(init: BeginEndMarkReceiveFilterInit) {
     new BeginEndMarkReceiveFilter(init)
-    this.#init = snapshot(init)
+    this.#init = withSharedMarks(snapshot(init))
   }
 
   /** A new filter with this factory's options. */
@@ -173,11 +173,21 @@ export class StringBeginEndMarkReceiveFilterFactory implements ReceiveFilterFact
   /** @throws {InvalidArgumentError} an empty mark or an unknown encoding. */
   constructor(init: StringBeginEndMarkReceiveFilterInit) {
     new StringBeginEndMarkReceiveFilter(init)
-    this.#init = snapshot(init)
+    this.#init = withSharedMarks(snapshot(init))
   }
 
   /** A new filter with this factory's options. */
   createFilter(): StringBeginEndMarkReceiveFilter {
     return new StringBeginEndMarkReceiveFilter(this.#init)
+  }
+}
+
+/** A factory's options with the marks encoded once, shared by the filters it makes. */
+function withSharedMarks<T extends BeginEndMarkReceiveFilterInit>(init: T): T {
+  const encoding = init.encoding ?? 'utf8'
+  return {
+    ...init,
+    beginMark: sharedMark('beginMark', init.beginMark, encoding),
+    endMark: sharedMark('endMark', init.endMark, encoding),
   }
 }

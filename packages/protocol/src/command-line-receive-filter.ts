@@ -1,7 +1,21 @@
 import type { ReceiveFilterFactory, TextEncoding } from '@socketlite/socket-base'
 import type { RequestInfoParser } from './basic-request-info-parser.js'
+import { checkEncoding, sharedMark } from './internal.js'
 import type { StringRequestInfo } from './string-request-info.js'
 import { TerminatorReceiveFilter } from './terminator-receive-filter.js'
+
+/** `'\r\n'` in each encoding asked for, encoded once and shared by every command-line filter. */
+const crlfs = new Map<TextEncoding, Buffer>()
+
+/** @throws {InvalidArgumentError} an unknown encoding. */
+function crlfIn(encoding: TextEncoding): Buffer {
+  let crlf = crlfs.get(encoding)
+  if (crlf === undefined) {
+    crlf = sharedMark('terminator', '\r\n', checkEncoding('encoding', encoding))
+    crlfs.set(encoding, crlf)
+  }
+  return crlf
+}
 
 /** Options of {@link CommandLineReceiveFilter} and its factory. */
 export interface CommandLineReceiveFilterInit {
@@ -24,7 +38,7 @@ export interface CommandLineReceiveFilterInit {
 export class CommandLineReceiveFilter extends TerminatorReceiveFilter {
   /** @throws {InvalidArgumentError} an unknown encoding. */
   constructor(init: CommandLineReceiveFilterInit = {}) {
-    super({ ...init, terminator: '\r\n' })
+    super({ ...init, terminator: crlfIn(init?.encoding ?? 'utf8') })
   }
 }
 

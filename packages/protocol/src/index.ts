@@ -58,6 +58,7 @@ export { StringRequestInfo } from './string-request-info.js'
 export {
   BinaryTerminatorReceiveFilter,
   BinaryTerminatorReceiveFilterFactory,
+  type TerminatorFrameInit,
   TerminatorReceiveFilter,
   TerminatorReceiveFilterBase,
   type TerminatorReceiveFilterBaseInit,

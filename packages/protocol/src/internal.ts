@@ -20,15 +20,34 @@ export function checkInteger(name: string, value: unknown, min: number, max = Nu
 }
 
 /**
- * Copies a mark or terminator into a private buffer; a string is encoded with `encoding`.
+ * Marks made private by a factory (or for a fixed mark) and shared, read-only, by every filter made with them: a
+ * session's filter then costs no buffer of its own for its marks.
+ */
+const sharedMarks = new WeakSet<Uint8Array>()
+
+/**
+ * Copies a mark or terminator into a private buffer; a string is encoded with `encoding`. A mark made by
+ * {@link sharedMark} is taken as it is.
  * @throws {InvalidArgumentError} not a string or byte array, or empty once encoded.
  */
 export function markBytes(name: string, value: unknown, encoding: TextEncoding): Buffer {
+  if (value instanceof Uint8Array && sharedMarks.has(value)) return value as Buffer
   let bytes: Buffer
   if (typeof value === 'string') bytes = Buffer.from(value, encoding)
   else if (value instanceof Uint8Array) bytes = Buffer.from(value)
   else throw new InvalidArgumentError(`${name} must be a string or a Uint8Array`)
   if (bytes.length === 0) throw new InvalidArgumentError(`${name} must not be empty`)
+  return bytes
+}
+
+/**
+ * {@link markBytes}, registered as shared: the filters given this buffer use it as is (a factory's filters, which
+ * never change their marks).
+ * @throws {InvalidArgumentError} as `markBytes`.
+ */
+export function sharedMark(name: string, value: unknown, encoding: TextEncoding): Buffer {
+  const bytes = markBytes(name, value, encoding)
+  sharedMarks.add(bytes)
   return bytes
 }
 

@@ -2,9 +2,20 @@ import type { ReceiveFilterContext, ReceiveFilterFactory, TextEncoding } from '@
 import { BasicRequestInfoParser, type RequestInfoParser } from './basic-request-info-parser.js'
 import { BinaryRequestInfo } from './binary-request-info.js'
 import { FrameAccumulator } from './frame-accumulator.js'
-import { checkEncoding, decodeRange, indexOfWithin, markBytes, requestTooLarge, snapshot } from './internal.js'
+import {
+  checkEncoding,
+  decodeRange,
+  indexOfWithin,
+  markBytes,
+  requestTooLarge,
+  sharedMark,
+  snapshot,
+} from './internal.js'
 import { ReceiveFilterBase } from './receive-filter-base.js'
 import type { StringRequestInfo } from './string-request-info.js'
+
+/** The parser of filters given none: it keeps no state, so every filter shares it. */
+const defaultParser = new BasicRequestInfoParser()
 
 /**
  * Lets a {@link TerminatorReceiveFilter} whose `resolveRequestInfo` is its own (`parser.parse` of the frame decoded
@@ -28,6 +39,16 @@ export interface TerminatorReceiveFilterBaseInit {
   encoding?: TextEncoding | undefined
 }
 
+/** Options of a {@link TerminatorReceiveFilterBase} subclass that wants the terminator in its frames. */
+export interface TerminatorFrameInit extends TerminatorReceiveFilterBaseInit {
+  /**
+   * Hand each frame to `resolveRequestInfo` with its terminator (an echo or a proxy forwards frames as they came);
+   * the built-in filters strip it.
+   * @default false
+   */
+  keepTerminator?: boolean | undefined
+}
+
 /**
  * Frames end at a terminator (SuperSocket's `TerminatorReceiveFilter<T>`); subclasses turn each frame, without its
  * terminator, into a request in {@link TerminatorReceiveFilterBase.resolveRequestInfo}.
@@ -38,9 +59,12 @@ export interface TerminatorReceiveFilterBaseInit {
  * the limit (the frame could only be longer).
  */
 export abstract class TerminatorReceiveFilterBase<TRequest> extends ReceiveFilterBase<TRequest> {
-  /** The terminator bytes (a private copy). */
+  /** The terminator bytes: a private copy (shared, read-only, by the filters of one factory). */
   readonly terminator: Buffer
-  readonly #held = new FrameAccumulator()
+  /** Frames are handed to `resolveRequestInfo` with their terminator. */
+  readonly #keep: boolean
+  /** The unfinished frame; made when the first one is (an idle session's filter holds none). */
+  #held: FrameAccumulator | undefined
   /** Set for a text filter that decodes frames in place (see {@link decodeInPlace}). */
   #parser: RequestInfoParser<TRequest> | undefined
   #encoding: TextEncoding = 'utf8'
@@ -53,19 +77,21 @@ export abstract class TerminatorReceiveFilterBase<TRequest> extends ReceiveFilte
   }
 
   /** @throws {InvalidArgumentError} an empty terminator or an unknown encoding. */
-  constructor(init: TerminatorReceiveFilterBaseInit) {
+  constructor(init: TerminatorFrameInit) {
     super()
     this.terminator = markBytes('terminator', init?.terminator, checkEncoding('encoding', init?.encoding ?? 'utf8'))
+    this.#keep = init?.keepTerminator === true
   }
 
   /** Bytes of the unfinished frame. */
   get leftBufferSize(): number {
-    return this.#held.length
+    return this.#held === undefined ? 0 : this.#held.length
   }
 
   /**
-   * The request for one frame (terminator stripped; may be empty). `frame` is a view of a received chunk or a fresh
-   * copy, and stays valid. May throw to reject the frame, or call `switchTo` to change filters after it.
+   * The request for one frame (terminator stripped, unless the subclass passed `keepTerminator`; may be empty).
+   * `frame` is a view of a received chunk or a fresh copy, and stays valid. May throw to reject the frame, or call
+   * `switchTo` to change filters after it.
    */
   protected abstract resolveRequestInfo(frame: Buffer): TRequest
 
@@ -74,9 +100,9 @@ export abstract class TerminatorReceiveFilterBase<TRequest> extends ReceiveFilte
     const terminator = this.terminator
     const size = terminator.length
     const held = this.#held
-    const heldLength = held.length
+    const heldLength = held === undefined ? 0 : held.length
     const end = offset + length
-    if (heldLength > 0 && size > 1) {
+    if (held !== undefined && heldLength > 0 && size > 1) {
       // A terminator that starts in the held bytes ends within the first size - 1 bytes of this data: the first one
       // that does, tried from the earliest start. (The search is written out here rather than called: with it,
       // doFilter stays out of the pipeline's next(), which then inlines into its caller; measured faster for frames
@@ -95,8 +121,11 @@ export abstract class TerminatorReceiveFilterBase<TRequest> extends ReceiveFilte
       }
       if (frameLength >= 0) {
         if (frameLength + size > max) throw requestTooLarge(frameLength + size, max)
-        context.request = this.resolveRequestInfo(held.take(frameLength))
-        return frameLength + size - heldLength
+        const consumed = frameLength + size - heldLength
+        context.request = this.resolveRequestInfo(
+          this.#keep ? held.takeWith(data, offset, offset + consumed) : held.take(frameLength),
+        )
+        return consumed
       }
     }
     const found = indexOfWithin(data, terminator, offset, end)
@@ -104,20 +133,28 @@ export abstract class TerminatorReceiveFilterBase<TRequest> extends ReceiveFilte
       const frameLength = heldLength + found - offset
       if (frameLength + size > max) throw requestTooLarge(frameLength + size, max)
       const parser = this.#parser
-      if (heldLength === 0 && parser !== undefined) {
-        // A whole frame in this chunk: decode it where it lies, without a view.
-        context.request = parser.parse(decodeRange(data, this.#encoding, offset, found))
-      } else context.request = this.resolveRequestInfo(held.takeWith(data, offset, found))
+      if (heldLength === 0) {
+        // A whole frame in this chunk: decoded where it lies (text), or a view of it.
+        context.request =
+          parser !== undefined
+            ? parser.parse(decodeRange(data, this.#encoding, offset, found))
+            : this.resolveRequestInfo(data.subarray(offset, this.#keep ? found + size : found))
+      } else {
+        context.request = this.resolveRequestInfo(
+          (held as FrameAccumulator).takeWith(data, offset, this.#keep ? found + size : found),
+        )
+      }
       return found + size - offset
     }
     // No terminator yet: the frame needs at least one more byte.
     if (heldLength + length >= max) throw requestTooLarge(`more than ${heldLength + length}`, max)
-    held.append(data, offset, end, max)
+    if (held === undefined) this.#held = new FrameAccumulator()
+    ;(this.#held as FrameAccumulator).append(data, offset, end, max)
     return length
   }
 
   protected resetFrame(): void {
-    this.#held.clear()
+    this.#held?.clear()
   }
 }
 
@@ -147,9 +184,10 @@ export class TerminatorReceiveFilter extends TerminatorReceiveFilterBase<StringR
 
   /** @throws {InvalidArgumentError} an empty terminator or an unknown encoding. */
   constructor(init: TerminatorReceiveFilterInit) {
-    super(init)
+    // (Text frames never keep their terminator: the request is the decoded line.)
+    super({ terminator: init?.terminator, encoding: init?.encoding })
     this.encoding = init.encoding ?? 'utf8'
-    this.parser = init.parser ?? new BasicRequestInfoParser()
+    this.parser = init.parser ?? defaultParser
     // A subclass that overrides resolveRequestInfo gets every frame through it, as before.
     if (this.resolveRequestInfo === TerminatorReceiveFilter.prototype.resolveRequestInfo) {
       decodeInPlace(this, this.parser, this.encoding)
@@ -168,7 +206,7 @@ export class TerminatorReceiveFilterFactory implements ReceiveFilterFactory<Stri
   /** @throws {InvalidArgumentError} invalid options (checked here, not per session). */
   constructor(init: TerminatorReceiveFilterInit) {
     new TerminatorReceiveFilter(init)
-    this.#init = snapshot(init)
+    this.#init = withSharedTerminator(snapshot(init))
   }
 
   /** A new filter with this factory's options. */
@@ -194,11 +232,16 @@ export class BinaryTerminatorReceiveFilterFactory implements ReceiveFilterFactor
   /** @throws {InvalidArgumentError} invalid options. */
   constructor(init: TerminatorReceiveFilterBaseInit) {
     new BinaryTerminatorReceiveFilter(init)
-    this.#init = snapshot(init)
+    this.#init = withSharedTerminator(snapshot(init))
   }
 
   /** A new filter with this factory's options. */
   createFilter(): BinaryTerminatorReceiveFilter {
     return new BinaryTerminatorReceiveFilter(this.#init)
   }
+}
+
+/** A factory's options with the terminator encoded once, shared by the filters it makes. */
+function withSharedTerminator<T extends TerminatorReceiveFilterBaseInit>(init: T): T {
+  return { ...init, terminator: sharedMark('terminator', init.terminator, init.encoding ?? 'utf8') }
 }

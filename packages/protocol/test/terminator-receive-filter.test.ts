@@ -8,6 +8,7 @@ import {
   CommandLineReceiveFilterFactory,
   ReceivePipeline,
   TerminatorReceiveFilter,
+  TerminatorReceiveFilterBase,
   TerminatorReceiveFilterFactory,
 } from '../src/index.js'
 import { chunk, decode } from './support.js'
@@ -162,6 +163,51 @@ describe('TerminatorReceiveFilter', () => {
     const result = decode(new BinaryTerminatorReceiveFilter({ terminator }), chunk(stream, sizes), big)
     expect(result.requests.map((request) => request.body.toString('latin1'))).toEqual(expected)
     expect(result.buffered).toBe(rest.length)
+    // keepTerminator: the same frames, each with its terminator (the bytes exactly as they came).
+    const kept = decode(new FramesWithTerminator({ terminator, keepTerminator: true }), chunk(stream, sizes), big)
+    expect(kept.requests.map((frame) => frame.toString('latin1'))).toEqual(
+      expected.map((frame) => frame + term.toString('latin1')),
+    )
+    expect(kept.buffered).toBe(rest.length)
+  })
+})
+
+/** A subclass that keeps each frame whole: its terminator included. */
+class FramesWithTerminator extends TerminatorReceiveFilterBase<Buffer> {
+  protected resolveRequestInfo(frame: Buffer): Buffer {
+    return frame
+  }
+}
+
+describe('keepTerminator (for subclasses)', () => {
+  test('frames come with their terminator, also when it straddles chunks or overlaps itself', () => {
+    const frames = (terminator: string, chunks: string[]) =>
+      decode(new FramesWithTerminator({ terminator, keepTerminator: true }), text(chunks), big).requests.map((frame) =>
+        frame.toString('latin1'),
+      )
+    expect(frames('\r\n', ['abc\r', '\r\n', 'def\r\n'])).toEqual(['abc\r\r\n', 'def\r\n'])
+    expect(frames('\r\n\r\n', ['A\r\n', '\r', '\n', 'B\r\n\r\n'])).toEqual(['A\r\n\r\n', 'B\r\n\r\n'])
+    expect(frames('aab', ['x', 'a', 'a', 'a', 'b', 'y', 'a', 'a', 'b'])).toEqual(['xaaab', 'yaab'])
+  })
+
+  test('a frame in one chunk is a view of it; the limit counts the terminator as before', () => {
+    const chunk = Buffer.from('one\r\ntwo\r\n')
+    const pipeline = new ReceivePipeline(new FramesWithTerminator({ terminator: '\r\n', keepTerminator: true }), {
+      maxRequestLength: 5,
+    })
+    pipeline.push(chunk)
+    const first = pipeline.next() as Buffer
+    expect(first.toString()).toBe('one\r\n')
+    expect(first.buffer).toBe(chunk.buffer)
+    expect(pipeline.next()?.toString()).toBe('two\r\n')
+    pipeline.push(Buffer.from('three\r\n'))
+    expect(() => pipeline.next()).toThrow(expect.objectContaining({ code: 'ERR_REQUEST_TOO_LARGE' }))
+  })
+
+  test('the text filter never keeps it', () => {
+    const filter = new TerminatorReceiveFilter({ terminator: '\n', keepTerminator: true } as never)
+    const result = decode(filter, text(['ECHO a\n']), big)
+    expect(result.requests.map((request) => request.body)).toEqual(['a'])
   })
 })
 

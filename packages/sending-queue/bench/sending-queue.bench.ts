@@ -9,7 +9,8 @@
 //   4. the gain, through a loopback socket to a child process that discards: payloads per CPU-second when the
 //      queue coalesces vs when it queues every payload by reference (one writev entry each), per payload size. This
 //      is the measurement behind the 2 KiB copy threshold.
-//   5. the chunk pool: ChunkPool (a free list) vs the same on SmartPool vs no pool, and SmartPool vs fresh arrays
+//   5. the chunk pool: SmartPool (a free list, each chunk recording its owner) vs the same pool tracking its chunks
+//      in a Map (how a general object pool catches double releases) vs no pool, and a tracked pool vs fresh arrays
 //      for batch arrays (why the queue allocates its batch arrays).
 //
 //   pnpm --filter @socketlite/sending-queue bench
@@ -21,9 +22,9 @@
 import { fork } from 'node:child_process'
 import net from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { Chunk } from '../src/chunk-pool.js'
 import { encodeWithEncoders, encodeWithWrite } from '../src/encode.js'
-import { ChunkPool, SendingQueue, SmartPool } from '../src/index.js'
+import { SendingQueue, SmartPool } from '../src/index.js'
+import { Chunk } from '../src/smart-pool.js'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? '0.9')
 const batchSize = Number(process.env.BENCH_BATCH ?? '32')
@@ -80,6 +81,34 @@ const row = (cells: string[], widths: number[]) =>
     .join(' | ')
 let sink = 0
 
+/**
+ * A general bounded object pool as a baseline: a free list plus a Map of every item it made (handed out or not), so
+ * that a double or foreign release is caught by identity. What the chunk pool does without (each chunk records its
+ * owner instead).
+ */
+class TrackedPool<T extends object> {
+  readonly #free: T[] = []
+  readonly #handedOut = new Map<T, boolean>()
+  constructor(
+    readonly create: () => T,
+    readonly maxSize: number,
+  ) {}
+  tryAcquire(): T | undefined {
+    let item = this.#free.pop()
+    if (item === undefined) {
+      if (this.#handedOut.size >= this.maxSize) return undefined
+      item = this.create()
+    }
+    this.#handedOut.set(item, true)
+    return item
+  }
+  release(item: T): void {
+    if (this.#handedOut.get(item) !== true) throw new Error('not handed out')
+    this.#handedOut.set(item, false)
+    this.#free.push(item)
+  }
+}
+
 console.log(`sending-queue bench: batch ${batchSize} payloads, ${seconds} s per case (median of ${slices} slices)`)
 
 // ---- 1. by reference ----------------------------------------------------------------------------------------------
@@ -131,7 +160,7 @@ console.log(row(['payload', 'SendingQueue', 'hand-written coalescer', 'ratio'], 
 for (const size of [16, 64, 1024]) {
   const payloads = Array.from({ length: 1024 }, (_, index) => Buffer.alloc(size, index))
   let next = 0
-  const queue = new SendingQueue({ highWaterMark, pool: new ChunkPool() })
+  const queue = new SendingQueue({ highWaterMark, pool: new SmartPool() })
   const queueRound = () => {
     for (let i = 0; i < batchSize; i += 1) {
       if (!queue.enqueueCopy(payloads[next] as Buffer)) throw new Error('refused')
@@ -184,7 +213,7 @@ console.log(
   ),
 )
 {
-  const pool = new ChunkPool()
+  const pool = new SmartPool()
   const strings: [string, string, BufferEncoding][] = [
     ['36 B ASCII, utf8', 'ECHO 00000000xxxxxxxxxxxxxxxxxxxxx\r\n', 'utf8'],
     ['36 B ASCII, latin1', 'ECHO 00000000xxxxxxxxxxxxxxxxxxxxx\r\n', 'latin1'],
@@ -260,7 +289,7 @@ if (process.env.BENCH_SOCKET !== '0') {
   const socket = net.connect(port, '127.0.0.1')
   await new Promise((resolve) => socket.once('connect', resolve))
   socket.setNoDelay(true)
-  const pool = new ChunkPool()
+  const pool = new SmartPool()
   const writeAll = (queue: SendingQueue, done: () => void) => {
     const batch = queue.takeBatch()
     const bytes = queue.inFlightByteLength
@@ -318,9 +347,9 @@ if (process.env.BENCH_SOCKET !== '0') {
 console.log('')
 console.log('5. the chunk pool: take + give per batch (what a queue does per write), and batch arrays')
 {
-  /** The same contract as ChunkPool, on a SmartPool (which tracks every item it handed out in a Map). */
-  class SmartChunkPool extends ChunkPool {
-    readonly #chunks = new SmartPool<Chunk>({ create: () => new Chunk(this.chunkSize, this), maxSize: this.maxChunks })
+  /** The same contract as SmartPool, with every chunk tracked in a Map (a general object pool's bookkeeping). */
+  class TrackedChunkPool extends SmartPool {
+    readonly #chunks = new TrackedPool<Chunk>(() => new Chunk(this.chunkSize, this), this.maxChunks)
     override take(owner: object): Chunk | undefined {
       const chunk = this.#chunks.tryAcquire()
       if (chunk !== undefined) chunk.owner = owner
@@ -340,10 +369,10 @@ console.log('5. the chunk pool: take + give per batch (what a queue does per wri
       queue.complete(queue.inFlightByteLength)
     }
     const results = compare([
-      { name: 'free', round: queueRound(new SendingQueue({ highWaterMark, pool: new ChunkPool() })), perRound: 1 },
+      { name: 'free', round: queueRound(new SendingQueue({ highWaterMark, pool: new SmartPool() })), perRound: 1 },
       {
         name: 'smart',
-        round: queueRound(new SendingQueue({ highWaterMark, pool: new SmartChunkPool() })),
+        round: queueRound(new SendingQueue({ highWaterMark, pool: new TrackedChunkPool() })),
         perRound: 1,
       },
       { name: 'none', round: queueRound(new SendingQueue({ highWaterMark })), perRound: 1 },
@@ -351,8 +380,8 @@ console.log('5. the chunk pool: take + give per batch (what a queue does per wri
     const free = results.get('free') ?? 0
     console.log(`   ${perBatch} payload${perBatch === 1 ? '' : 's'} of 36 B per batch, batches/s:`)
     for (const [name, label] of [
-      ['free', 'ChunkPool (a free list)'],
-      ['smart', 'the same on SmartPool'],
+      ['free', 'SmartPool (a free list)'],
+      ['smart', 'the same, tracked in a Map'],
       ['none', 'no pool (a new chunk per batch)'],
     ] as const) {
       const value = results.get(name) ?? 0
@@ -362,17 +391,13 @@ console.log('5. the chunk pool: take + give per batch (what a queue does per wri
 }
 {
   const payload = Buffer.alloc(16)
-  const pool = new SmartPool<Uint8Array[]>({
-    create: () => [],
-    reset: (array) => {
-      array.length = 0
-    },
-    maxSize: 16,
-  })
+  const pool = new TrackedPool<Uint8Array[]>(() => [], 16)
   const poolRound = () => {
-    const array = pool.acquire()
+    const array = pool.tryAcquire()
+    if (array === undefined) throw new Error('exhausted')
     for (let i = 0; i < batchSize; i += 1) array.push(payload)
     sink += array.length
+    array.length = 0
     pool.release(array)
   }
   const allocateRound = () => {
@@ -398,7 +423,7 @@ console.log('5. the chunk pool: take + give per batch (what a queue does per wri
   const allocate = pools.get('allocate') ?? 0
   console.log(`   batch arrays (${batchSize} references each), batches/s:`)
   for (const [name, label] of [
-    ['pool', 'SmartPool acquire/release'],
+    ['pool', 'tracked pool acquire/release'],
     ['allocate', 'new array + GC'],
     ['swap', 'two arrays swapped'],
   ] as const) {

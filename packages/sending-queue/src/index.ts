@@ -2,14 +2,14 @@
  * @packageDocumentation
  * The per-session outbound queue of socketlite (`SendingQueue`): bounded in bytes, with high/low water marks, batch
  * hand-off for one gather write, and write coalescing: small payloads are appended back to back into fixed-size
- * chunks taken from a bounded, shared `ChunkPool` (and given back once written); large payloads handed over are
- * queued by reference, without a copy. Also `SmartPool`, a bounded object pool (the chunk pool is one).
+ * chunks taken from a bounded, shared `SmartPool` (and given back once written); large payloads handed over are
+ * queued by reference, without a copy; consecutive views of one buffer handed over are merged into one.
  *
  * @example
  * ```ts
- * import { ChunkPool, SendingQueue } from '@socketlite/sending-queue'
+ * import { SendingQueue, SmartPool } from '@socketlite/sending-queue'
  *
- * const pool = new ChunkPool({ chunkSize: 16_384, maxChunks: 1_024 }) // shared by every session
+ * const pool = new SmartPool({ chunkSize: 16_384, maxChunks: 1_024 }) // shared by every session
  * const queue = new SendingQueue({ highWaterMark: 65_536, pool })
  * queue.enqueueCopy('hello\r\n') // encoded straight into a pooled chunk
  * queue.enqueueCopy(Buffer.from('world\r\n')) // copied after it
@@ -17,6 +17,5 @@
  * queue.complete(14) // all written: the chunk goes back to the pool
  * ```
  */
-export { ChunkPool, type ChunkPoolInit } from './chunk-pool.js'
 export { SendingQueue, type SendingQueueInit } from './sending-queue.js'
 export { SmartPool, type SmartPoolInit } from './smart-pool.js'

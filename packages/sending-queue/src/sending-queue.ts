@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@socketlite/socket-base'
-import { Chunk, type ChunkPool } from './chunk-pool.js'
 import { encodeInto, encodeUtf8Into, maxBytesPerCodeUnit } from './encode.js'
+import { Chunk, type SmartPool } from './smart-pool.js'
 
 /** Options of {@link SendingQueue}. */
 export interface SendingQueueInit {
@@ -22,11 +22,11 @@ export interface SendingQueueInit {
    * your sessions to reuse them.
    * @default no pool
    */
-  pool?: ChunkPool
+  pool?: SmartPool
   /**
-   * Append small payloads back to back into chunks, so that many small sends leave as a few large buffers. `false`
-   * keeps every payload a buffer of its own in the batch (datagrams: one payload, one datagram); copies still go
-   * into pooled chunks.
+   * Append small payloads back to back into chunks, and merge consecutive views of one buffer handed over
+   * (`enqueue`) into one, so that many small sends leave as a few large buffers. `false` keeps every payload a buffer
+   * of its own in the batch (datagrams: one payload, one datagram); copies still go into pooled chunks.
    * @default true
    */
   coalesce?: boolean
@@ -44,14 +44,17 @@ const defaultChunkSize = 16_384
  * Payloads handed over (`enqueue`) below this size are copied into a chunk; larger ones are queued by reference.
  * Measured (README, "Performance"): through a loopback socket, copying into one buffer beats one gather-write entry
  * per payload by 2.1x at 36 B, 1.4x at 256 B and 1.1x at 1-2 KiB, breaks even at 4 KiB and loses at 8 KiB.
+ * (A run of consecutive views counts as one payload.)
  */
 const copyBelow = 2_048
 
 /**
  * The outbound queue of one session, bounded in bytes (Netty's `ChannelOutboundBuffer` with a
  * `WriteBufferWaterMark`; it replaces SuperSocket's `SendingQueue`, which counted buffers instead of bytes), with
- * write coalescing: small payloads are appended back to back into chunks taken from a {@link ChunkPool}, so a burst
- * of small sends leaves as one buffer; large payloads handed over are queued by reference (no copy).
+ * write coalescing: small payloads are appended back to back into chunks taken from a {@link SmartPool}, so a burst
+ * of small sends leaves as one buffer; large payloads handed over are queued by reference (no copy), and consecutive
+ * views of one buffer handed over one after the other (an echo of the frames of a received chunk) are merged into one
+ * view first, so they leave as that buffer, no copy at all.
  *
  * One writer takes everything that waits as one batch for one gather write (`writev`) and reports how many bytes of
  * it were written; the unwritten tail goes back to the front. A chunk belongs to this queue from the moment it is
@@ -65,7 +68,7 @@ const copyBelow = 2_048
  *
  * @example
  * ```ts
- * const pool = new ChunkPool() // shared by every session
+ * const pool = new SmartPool() // shared by every session
  * const queue = new SendingQueue({ highWaterMark: 65_536, pool })
  * queue.enqueueCopy('hello\r\n') // encoded straight into a pooled chunk
  * if (!queue.inFlight) {
@@ -83,7 +86,7 @@ export class SendingQueue {
   /** Writable-again threshold; see {@link SendingQueueInit.lowWaterMark}. */
   readonly lowWaterMark: number
 
-  readonly #pool: ChunkPool | undefined
+  readonly #pool: SmartPool | undefined
   /** The size of every chunk this queue takes (the pool's, or its own). */
   readonly #chunkSize: number
   /** Handed-over payloads smaller than this are copied into a chunk (0: never, `coalesce: false`). */
@@ -104,6 +107,15 @@ export class SendingQueue {
   #tail: Chunk | undefined
   #tailUsed = 0
   #openStart = 0
+  /**
+   * A run of views handed over (`enqueue`) that lie back to back in one buffer, not yet placed in the stream: its
+   * first view, where it ends in that buffer, and its bytes. It comes after everything else waiting; whatever is
+   * queued next (or `takeBatch`) places it first: copied into the chunk when small, else queued as one view.
+   */
+  #run: Uint8Array | undefined
+  /** Where the run ends in its buffer; -1 until a second payload asks. */
+  #runEnd = 0
+  #runBytes = 0
   /** The batch in flight: the former waiting array. */
   #batch: Uint8Array[] | undefined
   #batchBytes = 0
@@ -120,7 +132,7 @@ export class SendingQueue {
 
   /**
    * @throws {InvalidArgumentError} `highWaterMark` is not a positive integer, `lowWaterMark` is not an integer
-   * from 0 to `highWaterMark`, or `pool` is not a `ChunkPool`.
+   * from 0 to `highWaterMark`, or `pool` is not a `SmartPool`.
    */
   constructor(init: SendingQueueInit) {
     const { highWaterMark, lowWaterMark = Math.floor(highWaterMark / 2), pool, coalesce = true } = init
@@ -133,7 +145,7 @@ export class SendingQueue {
       )
     }
     if (pool !== undefined && (typeof pool !== 'object' || pool === null || typeof pool.take !== 'function')) {
-      throw new InvalidArgumentError('pool must be a ChunkPool')
+      throw new InvalidArgumentError('pool must be a SmartPool')
     }
     this.highWaterMark = highWaterMark
     this.lowWaterMark = lowWaterMark
@@ -186,27 +198,45 @@ export class SendingQueue {
   }
 
   /**
-   * Queue `data`, handing it over: from now on it belongs to the queue (do not modify it). A payload smaller than
-   * 2 KiB (or than a chunk) is copied into a chunk, after the payloads before it; a larger one is queued by
-   * reference, no copy. Accepted when it fits under the high mark or the queue is empty (so a payload larger than
-   * the mark can always be sent alone).
+   * Queue `data`, handing it over: from now on it belongs to the queue (do not modify it). Views handed over one
+   * after the other that lie back to back in one buffer (`byteOffset` of each = end of the one before) are merged
+   * into one run. A payload (or run) smaller than 2 KiB (or than a chunk), or that is less than half of the buffer it
+   * views, is copied into a chunk after the payloads before it, so that it never keeps a larger buffer alive;
+   * otherwise it is queued by reference, no copy. With `coalesce: false` every payload is queued by reference, as it
+   * is. Accepted when it fits under the high mark or the queue is empty (so a payload larger than the mark can always
+   * be sent alone).
    * @returns false when refused: nothing was queued, and the queue is now "full" (not writable).
    * @throws {InvalidArgumentError} `data` is not a `Uint8Array`.
    */
   enqueue(data: Uint8Array): boolean {
     if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('enqueue expects a Uint8Array')
-    const size = data.byteLength
+    // (`length` rather than `byteLength`: the same for a Uint8Array, and cheaper to read.)
+    const size = data.length
     const held = this.#waitingBytes + this.#batchBytes
     if (held !== 0 && held + size > this.highWaterMark) {
       this.#full = true
       return false
     }
-    if (size < this.#copyBelow) this.#append(data)
-    else {
-      if (this.#tailUsed !== this.#openStart) this.#seal()
-      this.#waiting.push(data)
-      this.#end += size
-    }
+    const run = this.#run
+    if (run !== undefined) {
+      // (A view's offset costs a little to read: a run learns where it ends only when a second payload comes.)
+      const offset = data.byteOffset
+      if (this.#runEnd < 0) this.#runEnd = run.byteOffset + this.#runBytes
+      if (offset === this.#runEnd && data.buffer === run.buffer) {
+        // The usual case of an echo: the next frame of the same received chunk.
+        this.#runEnd = offset + size
+        this.#runBytes += size
+      } else {
+        this.#placeRun()
+        this.#run = data
+        this.#runEnd = offset + size
+        this.#runBytes = size
+      }
+    } else if (this.#coalesce) {
+      this.#run = data
+      this.#runEnd = -1
+      this.#runBytes = size
+    } else this.#pushReference(data)
     this.#waitingBytes += size
     if (held + size >= this.highWaterMark) this.#full = true
     return true
@@ -220,6 +250,7 @@ export class SendingQueue {
    * @throws {InvalidArgumentError} `data` is neither a `Uint8Array` nor a string.
    */
   enqueueCopy(data: Uint8Array | string, encoding: BufferEncoding = 'utf8'): boolean {
+    if (this.#run !== undefined) this.#placeRun()
     if (typeof data === 'string') {
       // The usual case first: a UTF-8 string that surely fits the chunk being filled and the high mark.
       const tail = this.#tail
@@ -237,7 +268,7 @@ export class SendingQueue {
       return this.#enqueueString(data, encoding)
     }
     if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('enqueueCopy expects a Uint8Array or a string')
-    const size = data.byteLength
+    const size = data.length
     const held = this.#waitingBytes + this.#batchBytes
     if (held !== 0 && held + size > this.highWaterMark) {
       this.#full = true
@@ -277,6 +308,7 @@ export class SendingQueue {
    */
   takeBatch(): readonly Uint8Array[] {
     if (this.#batch !== undefined) throw new InvalidArgumentError('takeBatch: a batch is already in flight')
+    if (this.#run !== undefined) this.#placeRun()
     if (this.#tailUsed !== this.#openStart) this.#seal()
     const batch = this.#waiting
     if (batch.length === 0) return emptyBatch
@@ -331,6 +363,7 @@ export class SendingQueue {
    */
   clear(): number {
     const dropped = this.#waitingBytes + this.#batchBytes
+    this.#run = undefined
     this.#waiting = []
     this.#waitingBytes = 0
     this.#openStart = this.#tailUsed
@@ -405,6 +438,20 @@ export class SendingQueue {
     this.#waitingBytes += written
     if (held + written >= this.highWaterMark) this.#full = true
     return true
+  }
+
+  /**
+   * Put the run of views handed over into the stream (its bytes are counted in `#waitingBytes` already): copied into
+   * the chunk when it is small or views less than half of its buffer, else queued as one view (the first view itself
+   * when the run is just that view).
+   */
+  #placeRun(): void {
+    const run = this.#run as Uint8Array
+    const bytes = this.#runBytes
+    this.#run = undefined
+    const view = bytes === run.byteLength ? run : new Uint8Array(run.buffer, run.byteOffset, bytes)
+    if (bytes < this.#copyBelow || bytes * 2 < run.buffer.byteLength) this.#append(view)
+    else this.#pushReference(view)
   }
 
   /** Copy `data` after the bytes appended so far, into the tail chunk and, when it is full, the next ones. */

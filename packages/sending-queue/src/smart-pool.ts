@@ -1,181 +1,124 @@
-import { InvalidArgumentError, PoolExhaustedError } from '@socketlite/socket-base'
+import { InvalidArgumentError } from '@socketlite/socket-base'
 
 /** Options of {@link SmartPool}. */
-export interface SmartPoolInit<T extends object> {
-  /** Makes a new item when none is free and the pool is below `maxSize`. */
-  create: () => T
+export interface SmartPoolInit {
   /**
-   * Called on every item given back by `release`, before it becomes free again. If it throws, the item is
-   * dropped from the pool (a fresh one will be created in its place) and the error propagates.
-   * @default no reset
+   * Bytes per chunk. A positive integer.
+   * @default 16384
    */
-  reset?: (item: T) => void
+  chunkSize?: number
   /**
-   * Items created up front.
-   * @default 0
+   * Most chunks the pool makes and keeps (free + in use); once all are in use, queues use chunks of their own that
+   * the garbage collector reclaims (counted in {@link SmartPool.overflows}). A positive integer.
+   * @default 1024
    */
-  initialSize?: number
-  /** Most items the pool will ever have created and not dropped at once. A positive integer. */
-  maxSize: number
+  maxChunks?: number
 }
 
 /**
- * An object pool that grows on demand, one item at a time, up to `maxSize` (SuperSocket's `SmartPool`, without
- * its spin-wait: an exhausted pool fails at once). Items are objects, tracked by identity, so giving back an item
- * twice or an item the pool did not hand out is caught.
+ * One fixed-size buffer a {@link SendingQueue} appends small payloads into. Internal to this package: a chunk
+ * belongs to one queue from the moment it is taken until the queue gives it back.
+ */
+export class Chunk {
+  readonly buffer: Buffer
+  /** The pool it returns to; `undefined` for a chunk made because the pool was exhausted (or there is none). */
+  readonly pool: SmartPool | undefined
+  /** The queue that holds it; `undefined` while free. */
+  owner: object | undefined
+  /** Where its bytes start and end in the owning queue's byte stream (see `SendingQueue`). */
+  start = 0
+  end = 0
+
+  constructor(size: number, pool: SmartPool | undefined) {
+    // Never Node's shared allocation pool: a queued chunk must pin nothing but itself.
+    this.buffer = Buffer.allocUnsafeSlow(size)
+    this.pool = pool
+  }
+}
+
+/**
+ * The bounded pool of fixed-size send chunks shared by many {@link SendingQueue}s (SuperSocket's `SmartPool`, whose
+ * pooled items were exactly these send buffers; without its spin-wait: an exhausted pool never blocks).
+ * A queue takes a chunk when it has small payloads to append, and gives it back as soon as every byte of it was
+ * written (or dropped): a chunk belongs to one queue at a time, so a session that stops reading holds only its own
+ * chunks. When every chunk is in use, a queue makes one of its own (not pooled, reclaimed by the garbage collector)
+ * and {@link SmartPool.overflows} counts it.
  *
  * @example
  * ```ts
- * const pool = new SmartPool({ create: () => new Uint8Array(4096), reset: (b) => b.fill(0), maxSize: 64 })
- * const length = pool.use((scratch) => encodeInto(scratch, message))
+ * const pool = new SmartPool({ chunkSize: 16_384, maxChunks: 1_024 }) // at most 16 MiB kept
+ * const queue = new SendingQueue({ highWaterMark: 65_536, pool })
+ * console.log(pool.size, pool.inUse, pool.overflows)
  * ```
  */
-export class SmartPool<T extends object> {
-  /** The most items this pool creates. */
-  readonly maxSize: number
+export class SmartPool {
+  /** Bytes per chunk. */
+  readonly chunkSize: number
+  /** Most chunks the pool keeps. */
+  readonly maxChunks: number
+  /** Free chunks; the last given back is handed out first (warm in cache). */
+  readonly #free: Chunk[] = []
+  #size = 0
+  #overflows = 0
 
-  readonly #create: () => T
-  readonly #reset: ((item: T) => void) | undefined
-  /** Free items; the last released is handed out first (warm in cache). */
-  readonly #free: T[] = []
-  /** Every item the pool owns, mapped to whether it is handed out (a flag flip is cheaper than Set add/delete). */
-  readonly #handedOut = new Map<T, boolean>()
-  #inUse = 0
-
-  /**
-   * @throws {InvalidArgumentError} `create` is not a function, `maxSize` is not a positive integer, or
-   * `initialSize` is not an integer from 0 to `maxSize`.
-   */
-  constructor(init: SmartPoolInit<T>) {
-    const { create, reset, initialSize = 0, maxSize } = init
-    if (typeof create !== 'function') throw new InvalidArgumentError('create must be a function')
-    if (reset !== undefined && typeof reset !== 'function') throw new InvalidArgumentError('reset must be a function')
-    if (!Number.isSafeInteger(maxSize) || maxSize < 1) {
-      throw new InvalidArgumentError(`maxSize must be a positive integer, got ${String(maxSize)}`)
+  /** @throws {InvalidArgumentError} `chunkSize` or `maxChunks` is not a positive integer. */
+  constructor(init: SmartPoolInit = {}) {
+    const { chunkSize = 16_384, maxChunks = 1_024 } = init
+    if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
+      throw new InvalidArgumentError(`chunkSize must be a positive integer, got ${String(chunkSize)}`)
     }
-    if (!Number.isSafeInteger(initialSize) || initialSize < 0 || initialSize > maxSize) {
-      throw new InvalidArgumentError(`initialSize must be an integer from 0 to maxSize, got ${String(initialSize)}`)
+    if (!Number.isSafeInteger(maxChunks) || maxChunks < 1) {
+      throw new InvalidArgumentError(`maxChunks must be a positive integer, got ${String(maxChunks)}`)
     }
-    this.maxSize = maxSize
-    this.#create = create
-    this.#reset = reset
-    for (let i = 0; i < initialSize; i += 1) this.#free.push(this.#make())
+    this.chunkSize = chunkSize
+    this.maxChunks = maxChunks
   }
 
-  /** Items created and still owned by the pool (free + in use). */
+  /** Chunks the pool has made and keeps (free + in use). */
   get size(): number {
-    return this.#handedOut.size
+    return this.#size
   }
 
-  /** Items free to acquire without creating one. */
+  /** Chunks held by queues now. */
+  get inUse(): number {
+    return this.#size - this.#free.length
+  }
+
+  /** Chunks free to take without making one. */
   get available(): number {
     return this.#free.length
   }
 
-  /** Items handed out and not yet released. */
-  get inUse(): number {
-    return this.#inUse
+  /** Chunks queues had to make themselves because every pooled chunk was in use (since the pool was made). */
+  get overflows(): number {
+    return this.#overflows
   }
 
-  /**
-   * A free item, or a new one while the pool is below `maxSize`.
-   * @throws {PoolExhaustedError} every one of `maxSize` items is in use.
-   */
-  acquire(): T {
-    const item = this.tryAcquire()
-    if (item === undefined) {
-      throw new PoolExhaustedError(`The pool is exhausted: all ${this.maxSize} items are in use`)
-    }
-    return item
-  }
-
-  /** Like {@link SmartPool.acquire}, but `undefined` instead of throwing when the pool is exhausted. */
-  tryAcquire(): T | undefined {
-    let item = this.#free.pop()
-    if (item === undefined) {
-      if (this.#handedOut.size >= this.maxSize) return undefined
-      item = this.#make()
-    }
-    this.#handedOut.set(item, true)
-    this.#inUse += 1
-    return item
-  }
-
-  /**
-   * Give `item` back: it is reset and becomes free.
-   * @throws {InvalidArgumentError} `item` is not in use from this pool (released twice, or never acquired here).
-   */
-  release(item: T): void {
-    if (this.#handedOut.get(item) !== true) {
-      throw new InvalidArgumentError('release: the item is not in use from this pool (released twice, or foreign)')
-    }
-    this.#inUse -= 1
-    if (this.#reset !== undefined) {
-      try {
-        this.#reset(item)
-      } catch (error) {
-        this.#handedOut.delete(item)
-        throw error
+  /** A free chunk for `owner`, or `undefined` when all `maxChunks` are in use (counted as an overflow). */
+  take(owner: object): Chunk | undefined {
+    let chunk = this.#free.pop()
+    if (chunk === undefined) {
+      if (this.#size >= this.maxChunks) {
+        this.#overflows += 1
+        return undefined
       }
+      chunk = new Chunk(this.chunkSize, this)
+      this.#size += 1
     }
-    this.#handedOut.set(item, false)
-    this.#free.push(item)
+    chunk.owner = owner
+    return chunk
   }
 
   /**
-   * Acquire an item, call `fn` with it, and release it on every path: after `fn` returns or throws, or, when `fn`
-   * returns a promise, once that promise settles (the promise returned then settles the same way, after the release).
-   * When `fn` failed, an error from `reset` is dropped so that `fn`'s error is the one seen.
-   * @throws {PoolExhaustedError} as {@link SmartPool.acquire}; whatever `fn` throws.
+   * Give `chunk` back; it may be handed to another queue at once.
+   * @throws {InvalidArgumentError} `chunk` is not held by `owner` (given back twice, or never taken by it), or is not
+   * from this pool.
    */
-  use<R>(fn: (item: T) => R): R {
-    const item = this.acquire()
-    let result: R
-    try {
-      result = fn(item)
-    } catch (error) {
-      this.#releaseQuietly(item)
-      throw error
+  give(chunk: Chunk, owner: object): void {
+    if (chunk.pool !== this || chunk.owner !== owner) {
+      throw new InvalidArgumentError('SmartPool: a chunk given back is not held by this owner from this pool')
     }
-    if (isPromiseLike(result)) {
-      return result.then(
-        (value) => {
-          this.release(item)
-          return value
-        },
-        (error: unknown) => {
-          this.#releaseQuietly(item)
-          throw error
-        },
-      ) as R
-    }
-    this.release(item)
-    return result
+    chunk.owner = undefined
+    this.#free.push(chunk)
   }
-
-  /** Release after `fn` failed: a failing `reset` must not hide `fn`'s error (the item is dropped either way). */
-  #releaseQuietly(item: T): void {
-    try {
-      this.release(item)
-    } catch {
-      // reset threw: release already dropped the item.
-    }
-  }
-
-  #make(): T {
-    const item = this.#create()
-    if ((typeof item !== 'object' && typeof item !== 'function') || item === null) {
-      throw new InvalidArgumentError('create must return an object')
-    }
-    this.#handedOut.set(item, false)
-    return item
-  }
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  )
 }

@@ -1,12 +1,12 @@
 import { once } from 'node:events'
 import net from 'node:net'
 import { expect, onTestFinished, test } from 'vitest'
-import { ChunkPool, SendingQueue } from '../src/index.js'
+import { SendingQueue, SmartPool } from '../src/index.js'
 
 // The README's example, over real loopback sockets: a greeting, an echo, and backpressure against a client that
 // sends much more than the high water mark before it reads anything.
 
-function startExample(pool: ChunkPool) {
+function startExample(pool: SmartPool) {
   const queues: SendingQueue[] = []
   const server = net.createServer((socket) => {
     const queue = new SendingQueue({ highWaterMark: 65_536, pool })
@@ -47,7 +47,7 @@ function startExample(pool: ChunkPool) {
   return { server, queues }
 }
 
-async function listen(pool: ChunkPool) {
+async function listen(pool: SmartPool) {
   const example = startExample(pool)
   example.server.listen(0, '127.0.0.1')
   await once(example.server, 'listening', { signal: AbortSignal.timeout(2_000) })
@@ -81,7 +81,7 @@ function readBytes(client: net.Socket, count: number): Promise<Buffer> {
 }
 
 test('greets, then echoes every byte in order', async () => {
-  const pool = new ChunkPool()
+  const pool = new SmartPool()
   const { client } = await listen(pool)
   const message = Buffer.from('ping\r\n')
   client.write(message)
@@ -89,7 +89,7 @@ test('greets, then echoes every byte in order', async () => {
 })
 
 test('a client that sends 4 MiB before reading gets it all back; the server held at most about a high mark', async () => {
-  const pool = new ChunkPool({ chunkSize: 16_384, maxChunks: 64 })
+  const pool = new SmartPool({ chunkSize: 16_384, maxChunks: 64 })
   const { client, queues } = await listen(pool)
   const total = 4 * 1_048_576
   const sent = Buffer.alloc(total)

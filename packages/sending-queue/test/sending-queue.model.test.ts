@@ -1,15 +1,20 @@
 import { fc, test } from '@fast-check/vitest'
 import { SocketError } from '@socketlite/socket-base'
 import { expect } from 'vitest'
-import { ChunkPool, SendingQueue } from '../src/index.js'
+import { SendingQueue, SmartPool } from '../src/index.js'
 
 // Model-based test: two queues share one small chunk pool; a plain-array model of each queue (its payloads as
 // number[] copies, slices for partial writes) runs side by side with the real queues over random command sequences.
 // Besides the bytes, the order, the room rule and the writability signal, it checks the chunk rules: a chunk goes
 // back to the pool once nothing of it waits or flies (an idle queue holds none), a chunk is never handed to a queue
 // while another (or the same) queue has it in flight, and bytes in flight are never overwritten until completed.
+// Payloads handed over are fresh arrays ('owned') or views of a "received chunk" of the queue's own, one after the
+// other ('view', which the queue merges into one run) or with a byte skipped ('view-gap', which starts a new run).
 
-type Mode = 'owned' | 'copy' | 'latin1' | 'utf8' | 'utf8-wide'
+type Mode = 'owned' | 'view' | 'view-gap' | 'copy' | 'latin1' | 'utf8' | 'utf8-wide'
+
+/** Handed-over modes: the queue takes the buffer (`enqueue`). */
+const handedOver = (mode: Mode): boolean => mode === 'owned' || mode === 'view' || mode === 'view-gap'
 
 interface QueueModel {
   /** Waiting payloads (contents), in order; the first may be the unwritten tail of a partial write. */
@@ -37,6 +42,9 @@ interface QueueReal {
   readonly queue: SendingQueue
   /** Next byte value of a payload: every payload carries a running counter, so reordering shows. */
   nextByte: number
+  /** The "received chunk" views are cut from, and how much of it is used (never written again below that). */
+  received: Buffer
+  receivedUsed: number
   written: number[]
   /** The batch handed out and not yet completed (as the writer sees it), and its bytes when it was handed out. */
   batch: readonly Uint8Array[] | undefined
@@ -44,7 +52,7 @@ interface QueueReal {
 }
 
 interface Real {
-  readonly pool: ChunkPool
+  readonly pool: SmartPool
   readonly chunkSize: number
   readonly queues: [QueueReal, QueueReal]
 }
@@ -122,6 +130,19 @@ function makePayload(real: QueueReal, mode: Mode, size: number): { data: Uint8Ar
     case 'owned':
     case 'copy':
       return { data: Uint8Array.from(values), bytes: values }
+    case 'view':
+    case 'view-gap': {
+      if (mode === 'view-gap') real.receivedUsed += 1
+      if (real.receivedUsed + size > real.received.length) {
+        // The next "read": sized so that runs are sometimes more, sometimes less than half of it.
+        real.received = Buffer.alloc(Math.max(size, 8 + ((real.nextByte * 7) % 96)))
+        real.receivedUsed = 0
+      }
+      const start = real.receivedUsed
+      real.received.set(values, start)
+      real.receivedUsed += size
+      return { data: real.received.subarray(start, start + size), bytes: values }
+    }
     case 'latin1': {
       const text = String.fromCharCode(...values)
       return { data: text, bytes: [...Buffer.from(text, 'latin1')] }
@@ -154,12 +175,11 @@ class EnqueueCommand implements fc.Command<Model, Real> {
     const held = heldBytes(state)
     const fits = held === 0 || held + bytes.length <= model.high
     expect(queueReal.queue.hasRoomFor(bytes.length)).toBe(fits)
-    const accepted =
-      this.mode === 'owned'
-        ? queueReal.queue.enqueue(data as Uint8Array)
-        : this.mode === 'copy'
-          ? queueReal.queue.enqueueCopy(data as Uint8Array)
-          : queueReal.queue.enqueueCopy(data as string, this.mode === 'latin1' ? 'latin1' : 'utf8')
+    const accepted = handedOver(this.mode)
+      ? queueReal.queue.enqueue(data as Uint8Array)
+      : this.mode === 'copy'
+        ? queueReal.queue.enqueueCopy(data as Uint8Array)
+        : queueReal.queue.enqueueCopy(data as string, this.mode === 'latin1' ? 'latin1' : 'utf8')
     expect(accepted).toBe(fits)
     // A copy is the queue's own: the caller may change its buffer at once.
     if (this.mode === 'copy') (data as Uint8Array).fill(0xee)
@@ -328,7 +348,7 @@ const settings = fc.record({
   coalesce: fc.boolean(),
 })
 
-const modes: Mode[] = ['owned', 'copy', 'latin1', 'utf8', 'utf8-wide']
+const modes: Mode[] = ['owned', 'view', 'view', 'view-gap', 'copy', 'latin1', 'utf8', 'utf8-wide']
 
 // Weighted by repetition (fc.commands picks among its arbitraries uniformly): small enqueues and takeBatch come
 // often so batches hold several payloads and payloads are enqueued while a batch is in flight; clear is rare.
@@ -367,7 +387,7 @@ const commandsFor = (high: number) => {
 }
 
 /** A pool that checks, at every hand-out, that the chunk is in no batch in flight. */
-class CheckedPool extends ChunkPool {
+class CheckedPool extends SmartPool {
   inFlight: () => Set<ArrayBufferLike>[] = () => []
   override take(owner: object) {
     const chunk = super.take(owner)
@@ -393,6 +413,8 @@ test.prop([settings.chain((s) => fc.tuple(fc.constant(s), commandsFor(s.high)))]
         coalesce,
       }),
       nextByte: 0,
+      received: Buffer.alloc(0),
+      receivedUsed: 0,
       written: [],
       batch: undefined,
       snapshot: undefined,
@@ -425,10 +447,12 @@ test.prop([
 ])(
   'a writer with any partial writes delivers exactly the bytes enqueued, in order',
   (payloads, writeSizes, chunkSize) => {
-    const pool = new ChunkPool({ chunkSize, maxChunks: 2 })
+    const pool = new SmartPool({ chunkSize, maxChunks: 2 })
     const queueReal: QueueReal = {
       queue: new SendingQueue({ highWaterMark: 1 << 20, pool }),
       nextByte: 0,
+      received: Buffer.alloc(0),
+      receivedUsed: 0,
       written: [],
       batch: undefined,
       snapshot: undefined,
@@ -438,12 +462,11 @@ test.prop([
     for (const [mode, size] of payloads) {
       const { data, bytes } = makePayload(queueReal, mode, size)
       queueReal.nextByte = (queueReal.nextByte + bytes.length) & 0xff
-      const accepted =
-        mode === 'owned'
-          ? queue.enqueue(data as Uint8Array)
-          : mode === 'copy'
-            ? queue.enqueueCopy(data as Uint8Array)
-            : queue.enqueueCopy(data as string, mode === 'latin1' ? 'latin1' : 'utf8')
+      const accepted = handedOver(mode)
+        ? queue.enqueue(data as Uint8Array)
+        : mode === 'copy'
+          ? queue.enqueueCopy(data as Uint8Array)
+          : queue.enqueueCopy(data as string, mode === 'latin1' ? 'latin1' : 'utf8')
       expect(accepted).toBe(true)
       expected.push(...bytes)
     }

@@ -1,6 +1,6 @@
 import { SocketError } from '@socketlite/socket-base'
 import { describe, expect, test } from 'vitest'
-import { ChunkPool, SendingQueue } from '../src/index.js'
+import { SendingQueue, SmartPool } from '../src/index.js'
 
 function codeOf(action: () => unknown): string | undefined {
   try {
@@ -41,7 +41,7 @@ describe('construction', () => {
     { highWaterMark: 10, lowWaterMark: 11 },
     { highWaterMark: 10, lowWaterMark: -1 },
     { highWaterMark: 10, lowWaterMark: 2.5 },
-    { highWaterMark: 10, pool: {} as unknown as ChunkPool },
+    { highWaterMark: 10, pool: {} as unknown as SmartPool },
   ])('bad marks (or a pool that is not one) are refused with ERR_INVALID_ARGUMENT: %o', (init) => {
     expect(codeOf(() => new SendingQueue(init))).toBe('ERR_INVALID_ARGUMENT')
   })
@@ -85,6 +85,80 @@ describe('enqueue (by reference)', () => {
     expect(batch).toHaveLength(3)
     expect(batch[1]).toBe(big)
     expect(flat(batch)).toEqual([1, ...big, 2])
+  })
+
+  test('consecutive views of one buffer handed over leave as one view of it: the frames of a read, no copy', () => {
+    const pool = new SmartPool({ chunkSize: 1_024, maxChunks: 4 })
+    const queue = new SendingQueue({ highWaterMark: 1 << 20, pool })
+    const received = Buffer.alloc(36 * 100 + 10, 'x')
+    for (let line = 0; line < 100; line += 1) {
+      expect(queue.enqueue(received.subarray(line * 36, line * 36 + 36))).toBe(true)
+    }
+    expect(queue.byteLength).toBe(3_600)
+    const batch = queue.takeBatch()
+    expect(batch).toHaveLength(1)
+    expect(batch[0]?.buffer).toBe(received.buffer)
+    expect([batch[0]?.byteOffset, batch[0]?.byteLength]).toEqual([received.byteOffset, 3_600])
+    expect(pool.inUse).toBe(0) // nothing was copied
+    queue.complete(3_600)
+    expect(queue.byteLength).toBe(0)
+  })
+
+  test('a run of views keeps its place among copies, and breaks where the views stop being back to back', () => {
+    const queue = new SendingQueue({ highWaterMark: 1 << 20, pool: new SmartPool({ chunkSize: 16_384, maxChunks: 4 }) })
+    const filled = (size: number, from: number) => Buffer.from(Array.from({ length: size }, (_, index) => from + index))
+    const first = filled(8_192, 0)
+    const second = filled(4_096, 3)
+    const third = filled(4_096, 5)
+    queue.enqueueCopy(bytes(1))
+    queue.enqueue(first.subarray(0, 3_000))
+    queue.enqueue(first.subarray(3_000, 4_500))
+    queue.enqueue(second.subarray(0, 3_000)) // another buffer: a new run
+    queue.enqueue(third.subarray(0, 1_000))
+    queue.enqueue(third.subarray(1_100, 3_000)) // a gap: a new run (both runs are small: copied)
+    queue.enqueueCopy(bytes(2))
+    const batch = queue.takeBatch()
+    expect(batch.map((buffer) => buffer.byteLength)).toEqual([1, 4_500, 3_000, 2_901])
+    expect(batch[1]?.buffer).toBe(first.buffer)
+    expect(batch[2]?.buffer).toBe(second.buffer)
+    expect(flat(batch)).toEqual([
+      1,
+      ...first.subarray(0, 4_500),
+      ...second.subarray(0, 3_000),
+      ...third.subarray(0, 1_000),
+      ...third.subarray(1_100, 3_000),
+      2,
+    ])
+  })
+
+  test('a run under 2 KiB, or under half of the buffer it views, is copied: it never keeps a larger buffer alive', () => {
+    const pool = new SmartPool({ chunkSize: 16_384, maxChunks: 4 })
+    const queue = new SendingQueue({ highWaterMark: 1 << 20, pool })
+    const small = Buffer.alloc(4_096, 1)
+    queue.enqueue(small.subarray(0, 1_000))
+    queue.enqueue(small.subarray(1_000, 2_000))
+    const large = Buffer.alloc(65_536, 2)
+    queue.enqueueCopy(bytes(0))
+    queue.enqueue(large.subarray(0, 20_000)) // 2 KiB and more, but less than half of its buffer
+    const batch = queue.takeBatch()
+    for (const buffer of batch) {
+      expect(buffer.buffer).not.toBe(small.buffer)
+      expect(buffer.buffer).not.toBe(large.buffer)
+    }
+    expect(flat(batch)).toEqual([...small.subarray(0, 2_000), 0, ...large.subarray(0, 20_000)])
+  })
+
+  test('without coalescing, views are never merged: one payload, one buffer (a datagram each)', () => {
+    const queue = separate({ highWaterMark: 1 << 20 })
+    const received = Buffer.alloc(100)
+    const first = received.subarray(0, 10)
+    const second = received.subarray(10, 20)
+    queue.enqueue(first)
+    queue.enqueue(second)
+    const batch = queue.takeBatch()
+    expect(batch).toHaveLength(2)
+    expect(batch[0]).toBe(first)
+    expect(batch[1]).toBe(second)
   })
 
   test('accepts exactly up to the high mark, refuses a payload that would pass it, whole', () => {
@@ -182,7 +256,7 @@ describe('enqueue (by reference)', () => {
 
 describe('coalescing', () => {
   test('small payloads leave as one buffer, copied into a pooled chunk that goes back once written', () => {
-    const pool = new ChunkPool({ chunkSize: 64, maxChunks: 4 })
+    const pool = new SmartPool({ chunkSize: 64, maxChunks: 4 })
     const queue = new SendingQueue({ highWaterMark: 1_024, pool })
     const first = bytes(1, 2, 3)
     queue.enqueue(first)
@@ -232,7 +306,7 @@ describe('coalescing', () => {
   )
 
   test('a string that does not fit the chunk left starts a new chunk; one larger than a chunk gets a buffer of its own', () => {
-    const pool = new ChunkPool({ chunkSize: 8, maxChunks: 8 })
+    const pool = new SmartPool({ chunkSize: 8, maxChunks: 8 })
     const queue = new SendingQueue({ highWaterMark: 1_024, pool })
     queue.enqueueCopy('abcdef') // 6 of 8
     queue.enqueueCopy('ghij') // does not fit the 2 left: next chunk
@@ -246,7 +320,7 @@ describe('coalescing', () => {
   })
 
   test('copied bytes fill a chunk and continue in the next (no byte of room is wasted)', () => {
-    const pool = new ChunkPool({ chunkSize: 4, maxChunks: 8 })
+    const pool = new SmartPool({ chunkSize: 4, maxChunks: 8 })
     const queue = new SendingQueue({ highWaterMark: 1_024, pool })
     queue.enqueueCopy(bytes(1, 2, 3))
     queue.enqueueCopy(bytes(4, 5, 6))
@@ -260,7 +334,7 @@ describe('coalescing', () => {
   })
 
   test('without coalescing, each copied payload is one contiguous buffer, even where the chunk has too little room', () => {
-    const pool = new ChunkPool({ chunkSize: 4, maxChunks: 8 })
+    const pool = new SmartPool({ chunkSize: 4, maxChunks: 8 })
     const queue = new SendingQueue({ highWaterMark: 1_024, pool, coalesce: false })
     queue.enqueueCopy(bytes(1, 2, 3))
     queue.enqueueCopy(bytes(4, 5, 6))
@@ -273,7 +347,7 @@ describe('coalescing', () => {
   })
 
   test('bytes appended while a batch is in flight go after it in the same chunk, never over it', () => {
-    const pool = new ChunkPool({ chunkSize: 64, maxChunks: 1 })
+    const pool = new SmartPool({ chunkSize: 64, maxChunks: 1 })
     const queue = new SendingQueue({ highWaterMark: 1_024, pool })
     queue.enqueueCopy('first')
     const batch = queue.takeBatch()
@@ -288,7 +362,7 @@ describe('coalescing', () => {
   })
 
   test('an exhausted pool does not stop the queue: it makes a chunk of its own and the pool counts it', () => {
-    const pool = new ChunkPool({ chunkSize: 8, maxChunks: 1 })
+    const pool = new SmartPool({ chunkSize: 8, maxChunks: 1 })
     const first = new SendingQueue({ highWaterMark: 64, pool })
     const second = new SendingQueue({ highWaterMark: 64, pool })
     first.enqueueCopy('aaaa')
@@ -303,7 +377,7 @@ describe('coalescing', () => {
   })
 
   test('a queue that stops writing holds only its own chunks; the others go on reusing theirs', () => {
-    const pool = new ChunkPool({ chunkSize: 16, maxChunks: 8 })
+    const pool = new SmartPool({ chunkSize: 16, maxChunks: 8 })
     const stuck = new SendingQueue({ highWaterMark: 1_024, pool })
     for (let index = 0; index < 4; index += 1) stuck.enqueueCopy('0123456789abcdef') // 64 bytes: 4 chunks
     stuck.takeBatch() // in flight, never completed
@@ -383,7 +457,7 @@ describe('takeBatch and complete', () => {
   })
 
   test('a partial write of coalesced bytes keeps the chunk until its last byte is written', () => {
-    const pool = new ChunkPool({ chunkSize: 64, maxChunks: 2 })
+    const pool = new SmartPool({ chunkSize: 64, maxChunks: 2 })
     const queue = new SendingQueue({ highWaterMark: 64, pool })
     queue.enqueueCopy('hello world')
     queue.takeBatch()
@@ -486,7 +560,7 @@ describe('writability (the backpressure signal)', () => {
 
 describe('clear', () => {
   test('drops waiting buffers, returns the bytes dropped, makes the queue writable and gives its chunks back', () => {
-    const pool = new ChunkPool({ chunkSize: 2, maxChunks: 4 })
+    const pool = new SmartPool({ chunkSize: 2, maxChunks: 4 })
     const queue = new SendingQueue({ highWaterMark: 4, pool })
     queue.enqueueCopy(bytes(1, 2))
     queue.enqueueCopy(bytes(3, 4))
@@ -501,7 +575,7 @@ describe('clear', () => {
   })
 
   test('a batch in flight is dropped but stays in flight, with its chunks, until the writer completes it', () => {
-    const pool = new ChunkPool({ chunkSize: 8, maxChunks: 4 })
+    const pool = new SmartPool({ chunkSize: 8, maxChunks: 4 })
     const queue = new SendingQueue({ highWaterMark: 16, pool })
     queue.enqueue(bytes(1, 2, 3))
     const batch = queue.takeBatch()

@@ -12,7 +12,7 @@
 import net from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { Worker } from 'node:worker_threads'
-import { ChunkPool } from '@socketlite/sending-queue'
+import { SmartPool } from '@socketlite/sending-queue'
 import { CloseReason } from '@socketlite/socket-base'
 import { AsyncSocketSession } from '../src/index.js'
 
@@ -57,7 +57,7 @@ const burstPieceSize = 16
 const burstReply = Buffer.alloc(burstPieceSize, 0x62)
 
 /** One chunk pool for every session of the server, as an app server has. */
-const pool = new ChunkPool()
+const pool = new SmartPool()
 
 function sessionOf(socket: net.Socket, onData: (session: AsyncSocketSession, data: Buffer) => void): void {
   const session = new AsyncSocketSession(socket, {

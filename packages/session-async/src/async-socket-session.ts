@@ -33,15 +33,19 @@ let onEnd: (this: OwnedSocket) => void
 let onError: (this: OwnedSocket, error: Error) => void
 let onClose: (this: OwnedSocket) => void
 
-function familyOf(address: string, reported: string | undefined): AddressFamily {
-  if (reported === 'IPv6' || reported === 'IPv4') return reported
-  return net.isIPv6(address) ? 'IPv6' : 'IPv4'
+function isIPv6(address: string, reported: string | undefined): boolean {
+  if (reported === 'IPv6' || reported === 'IPv4') return reported === 'IPv6'
+  return net.isIPv6(address)
 }
 
-function endPoint(address: string | undefined, port: number | undefined, family: string | undefined): EndPoint {
-  const text = address ?? ''
-  return Object.freeze({ address: text, port: port ?? 0, family: familyOf(text, family) })
+function endPoint(address: string, port: number, ipv6: boolean): EndPoint {
+  const family: AddressFamily = ipv6 ? 'IPv6' : 'IPv4'
+  return Object.freeze({ address, port, family })
 }
+
+/** Bits of `AsyncSocketSession.#families`. */
+const remoteIPv6 = 1
+const localIPv6 = 2
 
 /**
  * A TCP session over a connected `net.Socket` (SuperSocket's `AsyncSocketSession`), also the base of the TLS
@@ -50,7 +54,8 @@ function endPoint(address: string | undefined, port: number | undefined, family:
  * - The socket is set to allow half-open connections (the session ends its side itself, after draining), to
  *   `noDelay` and to keep-alive as configured.
  * - Each `data` chunk goes to `onData` as is (Node never reuses it). The peer's FIN closes the session with
- *   `ClientClosing` (what was queued before still goes out), an error with `SocketError`.
+ *   `ClientClosing` (what was queued before still goes out), or, with `allowHalfOpen`, leaves it open for sending
+ *   until its owner closes it; an error closes it with `SocketError`.
  * - A batch of queued buffers is written corked, so Node hands it to the kernel as one `writev`.
  *
  * Make one from an accepted socket (`new AsyncSocketSession(socket, init)`), or connect out with
@@ -68,8 +73,14 @@ function endPoint(address: string | undefined, port: number | undefined, family:
  */
 export class AsyncSocketSession extends SocketSession {
   readonly #socket: net.Socket
-  readonly #remoteEndPoint: EndPoint
-  readonly #localEndPoint: EndPoint
+  // The endpoints as they were when the session was made, kept as plain values (an idle session holds no endpoint
+  // objects; each is made when asked for).
+  readonly #remoteAddress: string
+  readonly #remotePort: number
+  readonly #localAddress: string
+  readonly #localPort: number
+  /** `remoteIPv6` and `localIPv6` bits. */
+  readonly #families: number
 
   static {
     onData = function (data) {
@@ -102,8 +113,13 @@ export class AsyncSocketSession extends SocketSession {
       throw new InvalidArgumentError(`keepAliveTime must be a finite number >= 0, got ${String(keepAliveTime)}`)
     }
     this.#socket = socket
-    this.#remoteEndPoint = endPoint(socket.remoteAddress, socket.remotePort, socket.remoteFamily)
-    this.#localEndPoint = endPoint(socket.localAddress, socket.localPort, socket.localFamily)
+    this.#remoteAddress = socket.remoteAddress ?? ''
+    this.#remotePort = socket.remotePort ?? 0
+    this.#localAddress = socket.localAddress ?? ''
+    this.#localPort = socket.localPort ?? 0
+    this.#families =
+      (isIPv6(this.#remoteAddress, socket.remoteFamily) ? remoteIPv6 : 0) |
+      (isIPv6(this.#localAddress, socket.localFamily) ? localIPv6 : 0)
     // The session ends its side itself, after draining its queue: Node must not end it on the peer's FIN.
     socket.allowHalfOpen = true
     ;(socket as OwnedSocket)[owner] = this
@@ -152,14 +168,14 @@ export class AsyncSocketSession extends SocketSession {
     return this.#socket
   }
 
-  /** The peer's endpoint, as it was when the session was made. */
+  /** The peer's endpoint, as it was when the session was made (a new frozen object each time). */
   get remoteEndPoint(): EndPoint {
-    return this.#remoteEndPoint
+    return endPoint(this.#remoteAddress, this.#remotePort, (this.#families & remoteIPv6) !== 0)
   }
 
-  /** The local endpoint, as it was when the session was made. */
+  /** The local endpoint, as it was when the session was made (a new frozen object each time). */
   get localEndPoint(): EndPoint {
-    return this.#localEndPoint
+    return endPoint(this.#localAddress, this.#localPort, (this.#families & localIPv6) !== 0)
   }
 
   /** True when the socket is a TLS socket. */

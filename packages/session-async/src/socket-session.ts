@@ -1,10 +1,11 @@
-import { type ChunkPool, SendingQueue } from '@socketlite/sending-queue'
+import { SendingQueue, type SmartPool } from '@socketlite/sending-queue'
 import {
   CloseReason,
   type EndPoint,
   InvalidArgumentError,
   type SocketSession as SocketSessionContract,
   type SocketSessionHandler,
+  type SocketSessionKind,
   type SocketSessionState,
   type TextEncoding,
 } from '@socketlite/socket-base'
@@ -27,7 +28,7 @@ export interface SocketSessionInit {
    * sessions. Without one, each session makes its chunks itself (an allocation per write).
    * @default no pool
    */
-  sendPool?: ChunkPool
+  sendPool?: SmartPool
   /**
    * How long `close()` may drain the queue and wait for the connection to end (ms); then the transport is
    * destroyed. A finite number ≥ 0.
@@ -44,6 +45,13 @@ export interface SocketSessionInit {
    * @default 0 (off)
    */
   sendStallTimeOut?: number
+  /**
+   * Stay open for sending after the peer ended its side (Node's `allowHalfOpen`): the handler's `onEnd` is told,
+   * `closeReason` is `ClientClosing` from then on, and the session closes (draining its queue) only when `close()` is
+   * called. Without it the peer's end starts closing at once. Streams only; a datagram session has no end.
+   * @default false
+   */
+  allowHalfOpen?: boolean
 }
 
 /** Largest delay `setTimeout` accepts (ms). */
@@ -78,6 +86,12 @@ const Flag = {
   Destroyed: 1024,
   /** Closed by the send-stall deadline (`sendStallTimeOut`). */
   Stalled: 2048,
+  /** `allowHalfOpen` was set. */
+  HalfOpen: 4096,
+  /** The peer ended its side of a half-open session, which stays open for sending. */
+  InputEnded: 8192,
+  /** The transport's queue keeps payloads apart (`coalesce: false`). */
+  Separate: 16384,
 } as const
 
 /** Options a transport passes to the base (not user options). */
@@ -88,6 +102,23 @@ export interface SocketSessionTransportOptions {
    * @default true
    */
   coalesce?: boolean
+}
+
+/** Session options whose queue options were checked (a server shares one options object among its sessions). */
+const checkedInits = new WeakSet<SocketSessionInit>()
+
+/**
+ * A sending queue with the session's options. No callback from the queue (a closure per session): writability is read
+ * where the queue changes.
+ * @throws {InvalidArgumentError} bad water marks, or `sendPool` not a `SmartPool`.
+ */
+function queueOf(init: SocketSessionInit, separate: boolean): SendingQueue {
+  return new SendingQueue({
+    highWaterMark: init.sendHighWaterMark,
+    lowWaterMark: init.sendLowWaterMark,
+    ...(init.sendPool === undefined ? {} : { pool: init.sendPool }),
+    coalesce: !separate,
+  })
 }
 
 /** The `close()` promise of a session that was closed before anyone asked for it. */
@@ -106,12 +137,14 @@ const settled: Promise<void> = Promise.resolve()
  * and {@link SocketSession.transportClosed}. The base calls the handler; it never calls it re-entrantly from
  * `trySend` or `close`, and `onClosed` always comes asynchronously, exactly once.
  *
- * A session holds no closure of its own and makes its `close()` promise only when it is asked for, so that an idle
- * session costs little more than its fields.
+ * A session holds no closure of its own, makes its `close()` promise only when it is asked for, and its sending queue
+ * only when it first sends, so that an idle session costs little more than its fields.
  */
 export abstract class SocketSession implements SocketSessionContract {
-  readonly #queue: SendingQueue
-  readonly #closeTimeOut: number
+  /** Made at the first send (see {@link SocketSession.#sendingQueue}). */
+  #queue: SendingQueue | undefined
+  /** The options the queue is made with (shared by the sessions of a server, checked once). */
+  readonly #init: SocketSessionInit
   /** `sendStallTimeOut` (ms); 0 = off. */
   readonly #stallTimeOut: number
   /**
@@ -136,9 +169,10 @@ export abstract class SocketSession implements SocketSessionContract {
   #droppedBytes = 0
 
   /**
+   * `init` is kept, not copied (the sessions of a server share one): do not change it afterwards.
    * @throws {InvalidArgumentError} a water mark is not a valid byte count (see {@link SocketSessionInit}),
    * `closeTimeOut` is not a finite number ≥ 0, `sendStallTimeOut` is not a number from 0 to 2147483647, or `sendPool`
-   * is not a `ChunkPool`.
+   * is not a `SmartPool`.
    */
   constructor(init: SocketSessionInit, transport: SocketSessionTransportOptions = {}) {
     if (typeof init.closeTimeOut !== 'number' || !Number.isFinite(init.closeTimeOut) || init.closeTimeOut < 0) {
@@ -150,15 +184,14 @@ export abstract class SocketSession implements SocketSessionContract {
         `sendStallTimeOut must be a number from 0 to ${maxTimerMilliseconds}, got ${String(stallTimeOut)}`,
       )
     }
-    this.#closeTimeOut = init.closeTimeOut
     this.#stallTimeOut = stallTimeOut
-    // No callback from the queue (a closure per session): writability is read where the queue changes.
-    this.#queue = new SendingQueue({
-      highWaterMark: init.sendHighWaterMark,
-      lowWaterMark: init.sendLowWaterMark,
-      ...(init.sendPool === undefined ? {} : { pool: init.sendPool }),
-      coalesce: transport.coalesce !== false,
-    })
+    this.#flags = (init.allowHalfOpen === true ? Flag.HalfOpen : 0) | (transport.coalesce === false ? Flag.Separate : 0)
+    this.#init = init
+    // The queue's options are checked now, the queue made at the first send: once per options object.
+    if (!checkedInits.has(init)) {
+      queueOf(init, false)
+      checkedInits.add(init)
+    }
   }
 
   /** The peer's endpoint. */
@@ -171,12 +204,25 @@ export abstract class SocketSession implements SocketSessionContract {
     return false
   }
 
+  /** `'stream'`; a datagram transport overrides it (and {@link SocketSession.maxMessageSize}). */
+  get kind(): SocketSessionKind {
+    return 'stream'
+  }
+
+  /** Largest payload of one send: `Infinity` for a stream. */
+  get maxMessageSize(): number {
+    return Number.POSITIVE_INFINITY
+  }
+
   /** `open`, then `closing` from the first close (call, FIN, error) until the transport is gone, then `closed`. */
   get state(): SocketSessionState {
     return this.#state
   }
 
-  /** The first close reason, once closing. */
+  /**
+   * The first close reason, once closing; for a half-open session `ClientClosing` from the peer's end on (it stays
+   * `open` for sending until closed).
+   */
   get closeReason(): CloseReason | undefined {
     return this.#closeReason
   }
@@ -191,7 +237,7 @@ export abstract class SocketSession implements SocketSessionContract {
 
   /** The sending queue's size: bytes accepted by `trySend` and not yet flushed by the transport. */
   get pendingBytes(): number {
-    return this.#queue.byteLength
+    return this.#queue === undefined ? 0 : this.#queue.byteLength
   }
 
   /**
@@ -200,7 +246,7 @@ export abstract class SocketSession implements SocketSessionContract {
    * change through `onWritabilityChanged`. Advisory: `trySend` still accepts what fits under the high mark.
    */
   get writable(): boolean {
-    return this.#state === 'open' && this.#queue.writable
+    return this.#state === 'open' && (this.#queue === undefined || this.#queue.writable)
   }
 
   /**
@@ -243,7 +289,7 @@ export abstract class SocketSession implements SocketSessionContract {
       return
     }
     // Sends made before start filled the queue: tell the handler now that it exists.
-    if (!this.#queue.writable) this.#scheduleWritabilityCheck()
+    if (this.#queue !== undefined && !this.#queue.writable) this.#scheduleWritabilityCheck()
     const flags = this.#flags
     if (this.#state === 'closing' || (flags & Flag.Receiving) !== 0) return
     this.#flags = flags | Flag.Receiving
@@ -260,10 +306,10 @@ export abstract class SocketSession implements SocketSessionContract {
    */
   trySend(data: Uint8Array): boolean {
     if (this.#state !== 'open' || !(data instanceof Uint8Array)) return false
-    const queue = this.#queue
+    const queue = this.#queue ?? this.#sendingQueue()
     const accepted = queue.enqueue(data)
     if (!queue.writable && (this.#flags & Flag.ToldUnwritable) === 0) this.#scheduleWritabilityCheck()
-    if (accepted) this.#scheduleFlush()
+    if (accepted && (this.#flags & (Flag.FlushScheduled | Flag.Writing)) === 0) this.#scheduleFlush()
     return accepted
   }
 
@@ -274,10 +320,10 @@ export abstract class SocketSession implements SocketSessionContract {
    */
   trySendCopy(data: Uint8Array | string, encoding: TextEncoding = 'utf8'): boolean {
     if (this.#state !== 'open' || (typeof data !== 'string' && !(data instanceof Uint8Array))) return false
-    const queue = this.#queue
+    const queue = this.#queue ?? this.#sendingQueue()
     const accepted = queue.enqueueCopy(data, encoding)
     if (!queue.writable && (this.#flags & Flag.ToldUnwritable) === 0) this.#scheduleWritabilityCheck()
-    if (accepted) this.#scheduleFlush()
+    if (accepted && (this.#flags & (Flag.FlushScheduled | Flag.Writing)) === 0) this.#scheduleFlush()
     return accepted
   }
 
@@ -301,7 +347,8 @@ export abstract class SocketSession implements SocketSessionContract {
    */
   close(reason: CloseReason): Promise<void> {
     if (this.#state === 'open') {
-      this.#closeReason = reason
+      // A half-open session whose peer ended keeps ClientClosing: the peer's end came first.
+      this.#closeReason ??= reason
       this.#beginClose()
     }
     let closed = this.#closed
@@ -360,10 +407,23 @@ export abstract class SocketSession implements SocketSessionContract {
     }
   }
 
-  /** The peer ended its side (TCP FIN): closing with `ClientClosing` unless a reason came first. */
+  /**
+   * The peer ended its side (TCP FIN): closing with `ClientClosing` unless a reason came first; with `allowHalfOpen`,
+   * the session stays open for sending (with `ClientClosing` as its close reason) until its owner closes it.
+   */
   protected peerEnded(): void {
-    if (this.#state !== 'open') return
+    const flags = this.#flags
+    if (this.#state !== 'open' || (flags & Flag.InputEnded) !== 0) return
     this.#closeReason = CloseReason.ClientClosing
+    if ((flags & Flag.HalfOpen) !== 0) {
+      this.#flags = flags | Flag.InputEnded
+      try {
+        this.#handler?.onEnd?.()
+      } catch (error) {
+        this.#handlerFailed(error)
+      }
+      return
+    }
     this.#state = 'closing'
     try {
       this.#handler?.onEnd?.()
@@ -380,7 +440,7 @@ export abstract class SocketSession implements SocketSessionContract {
   protected transportFailed(error: Error): void {
     this.#closeError ??= error
     if (this.#state === 'open') {
-      this.#closeReason = CloseReason.SocketError
+      this.#closeReason ??= CloseReason.SocketError
       this.#state = 'closing'
     }
     if ((this.#flags & Flag.TransportGone) !== 0) return
@@ -409,15 +469,23 @@ export abstract class SocketSession implements SocketSessionContract {
 
   /** The transport is going away: drop what is queued, counting the bytes never handed to it. */
   #dropQueue(): void {
-    this.#droppedBytes += this.#queue.pendingByteLength
-    this.#queue.clear()
+    const queue = this.#queue
+    if (queue === undefined) return
+    this.#droppedBytes += queue.pendingByteLength
+    queue.clear()
+  }
+
+  /** The sending queue, made at the first send. */
+  #sendingQueue(): SendingQueue {
+    this.#queue = queueOf(this.#init, (this.#flags & Flag.Separate) !== 0)
+    return this.#queue
   }
 
   #beginClose(): void {
     this.#state = 'closing'
     const flags = this.#flags
     if ((flags & Flag.TransportGone) !== 0) return
-    this.#closeTimer = setTimeout(SocketSession.#closeDeadline, this.#closeTimeOut, this)
+    this.#closeTimer = setTimeout(SocketSession.#closeDeadline, this.#init.closeTimeOut, this)
     this.#closeTimer.unref()
     // Keep reading (bytes are dropped now) so the peer's end is seen and unread bytes do not turn the close
     // into a reset that could discard what the peer has not read yet.
@@ -441,7 +509,7 @@ export abstract class SocketSession implements SocketSessionContract {
     const flags = this.#flags
     if (this.#state !== 'closing') return
     if ((flags & (Flag.Ending | Flag.TransportGone | Flag.Writing | Flag.FlushScheduled)) !== 0) return
-    if (this.#queue.byteLength > 0) {
+    if (this.#queue !== undefined && this.#queue.byteLength > 0) {
       this.#scheduleFlush()
       return
     }
@@ -464,6 +532,10 @@ export abstract class SocketSession implements SocketSessionContract {
   #flush(): void {
     if ((this.#flags & (Flag.Writing | Flag.TransportGone | Flag.Ending)) !== 0) return
     const queue = this.#queue
+    if (queue === undefined) {
+      this.#endIfDrained()
+      return
+    }
     const batch = queue.takeBatch()
     if (batch.length === 0) {
       this.#endIfDrained()
@@ -487,7 +559,7 @@ export abstract class SocketSession implements SocketSessionContract {
 
   #batchDone(bytes: number, error: Error | null | undefined, synchronous: boolean): void {
     this.#flags &= ~Flag.Writing
-    const queue = this.#queue
+    const queue = this.#queue as SendingQueue
     if ((this.#flags & (Flag.TransportGone | Flag.Destroyed)) !== 0) {
       // The queue was cleared when the transport went: this only ends the flight and gives its chunks back. Not
       // counted as sent: a destroy cancels the write (Node still calls back without an error).
@@ -538,7 +610,7 @@ export abstract class SocketSession implements SocketSessionContract {
   /** The peer took none of the queued bytes for `sendStallTimeOut`: drop them and tear the transport down. */
   #stalled(): void {
     if (this.#state === 'open') {
-      this.#closeReason = CloseReason.TimeOut
+      this.#closeReason ??= CloseReason.TimeOut
       this.#state = 'closing'
     }
     this.#dropQueue()
@@ -561,12 +633,12 @@ export abstract class SocketSession implements SocketSessionContract {
   static #writabilityTick(session: SocketSession): void {
     session.#flags &= ~Flag.WritabilityScheduled
     if ((session.#flags & Flag.ToldUnwritable) === 0) session.#tell(false)
-    if (session.#queue.writable) session.#checkWritability()
+    if ((session.#queue as SendingQueue).writable) session.#checkWritability()
   }
 
   /** Tell the handler when the queue's writability differs from what it was last told (only while open). */
   #checkWritability(): void {
-    const writable = this.#queue.writable
+    const writable = (this.#queue as SendingQueue).writable
     if (writable !== ((this.#flags & Flag.ToldUnwritable) === 0)) this.#tell(writable)
   }
 

@@ -1,5 +1,5 @@
 import net from 'node:net'
-import { ChunkPool } from '@socketlite/sending-queue'
+import { SmartPool } from '@socketlite/sending-queue'
 import { CloseReason, SocketError, type SocketSessionHandler } from '@socketlite/socket-base'
 import {
   bytesDiff,
@@ -75,7 +75,7 @@ describe('the send path', () => {
   })
 
   test('with a pool, chunks go back once written; a session whose peer stops reading keeps only its own', async () => {
-    const pool = new ChunkPool({ chunkSize: 4_096, maxChunks: 64 })
+    const pool = new SmartPool({ chunkSize: 4_096, maxChunks: 64 })
     const stuck = await pair()
     const busy = await pair()
     const stalled = session(stuck.server, { sendPool: pool, sendHighWaterMark: 1 << 30, sendLowWaterMark: 0 })
@@ -312,6 +312,44 @@ describe('close', () => {
     expect(recorder.receivedBytes.toString()).toBe('bye')
   })
 
+  test('allowHalfOpen: after the FIN the session stays open for sending until closed, with ClientClosing', async () => {
+    const { server, client } = await pair()
+    const under = session(server, { allowHalfOpen: true })
+    const recorder = new SessionRecorder()
+    under.start(recorder)
+    client.end('question')
+    const reply = readUntilEnd(client)
+    await recorder.until(() => recorder.count('end') > 0)
+    // Half-open: still open for sending, the peer's end recorded as the close reason.
+    expect(under.state).toBe('open')
+    expect(under.closeReason).toBe(CloseReason.ClientClosing)
+    expect(under.writable).toBe(true)
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    expect(under.trySend(Buffer.from('late '))).toBe(true)
+    expect(under.trySendCopy('answer')).toBe(true)
+    // The owner closes it when done (another reason does not replace the peer's end).
+    await withTimeout(under.close(CloseReason.ServerClosing))
+    expect((await reply).toString()).toBe('late answer')
+    expect(recorder.closedReasons).toEqual([CloseReason.ClientClosing])
+    expect(recorder.receivedBytes.toString()).toBe('question')
+  })
+
+  test('allowHalfOpen: a reset after the FIN closes the session at the next write, still with ClientClosing', async () => {
+    const { server, client } = await pair()
+    const under = session(server, { allowHalfOpen: true })
+    const recorder = new SessionRecorder()
+    under.start(recorder)
+    client.end()
+    await recorder.until(() => recorder.count('end') > 0)
+    expect(under.state).toBe('open')
+    client.resetAndDestroy()
+    // Nothing is read after the end, so the reset shows at the next write.
+    expect(under.trySend(Buffer.from('too late'))).toBe(true)
+    expect(await recorder.closed()).toBe(CloseReason.ClientClosing)
+    expect(under.state).toBe('closed')
+    expect(under.closeError).toBeDefined()
+  })
+
   test('close before start resolves, and start then reports onClosed', async () => {
     const { server, client } = await pair()
     const under = session(server)
@@ -435,7 +473,31 @@ describe('socket options and endpoints', () => {
       expect(under.localEndPoint).toEqual({ address: host, port: client.remotePort, family })
       expect(under.secure).toBe(false)
       expect(under.socket).toBe(server)
+      // A byte stream: no message boundary, no message size limit.
+      expect([under.kind, under.maxMessageSize]).toEqual(['stream', Number.POSITIVE_INFINITY])
     }
+  })
+
+  test('the endpoints stay readable after the connection closed', async () => {
+    const { server, client } = await pair()
+    const under = session(server)
+    const recorder = new SessionRecorder()
+    under.start(recorder)
+    const [clientPort, serverPort] = [client.localPort, client.remotePort]
+    client.resetAndDestroy()
+    await recorder.closed()
+    expect(under.remoteEndPoint).toEqual({ address: '127.0.0.1', port: clientPort, family: 'IPv4' })
+    expect(under.localEndPoint.port).toBe(serverPort)
+    expect(Object.isFrozen(under.remoteEndPoint)).toBe(true)
+  })
+
+  test('an idle session has no sending queue until it sends; what it reports meanwhile is that of an empty one', async () => {
+    const { server, client } = await pair()
+    const under = session(server)
+    under.start(new SessionRecorder())
+    expect([under.pendingBytes, under.writable]).toEqual([0, true])
+    expect(under.trySendCopy('made now')).toBe(true)
+    expect((await readBytes(client, 8)).toString()).toBe('made now')
   })
 
   test('rejects invalid options with InvalidArgumentError', async () => {
@@ -446,7 +508,7 @@ describe('socket options and endpoints', () => {
       { keepAliveTime: -5 },
       { sendHighWaterMark: 0 },
       { sendLowWaterMark: 100_000 },
-      { sendPool: {} as unknown as ChunkPool },
+      { sendPool: {} as unknown as SmartPool },
     ]) {
       let thrown: unknown
       try {

@@ -1,10 +1,10 @@
-import { ChunkPool } from '@socketlite/sending-queue'
+import { SmartPool } from '@socketlite/sending-queue'
 import { CloseReason } from '@socketlite/socket-base'
 import { sessionCompliance, streamPeer, tcpSocketPair } from '@socketlite/testing'
 import { AsyncSocketSession } from '../src/index.js'
 
 // One chunk pool shared by every session, as a server has.
-const sendPool = new ChunkPool({ chunkSize: 1_024, maxChunks: 8 })
+const sendPool = new SmartPool({ chunkSize: 1_024, maxChunks: 8 })
 
 sessionCompliance({
   name: 'AsyncSocketSession over IPv4, with a chunk pool',

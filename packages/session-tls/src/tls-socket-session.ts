@@ -141,6 +141,7 @@ export class TlsSocketSession extends AsyncSocketSession {
       sendPool,
       noDelay,
       keepAliveTime,
+      allowHalfOpen,
       ...tlsOptions
     } = init
     const sessionInit: TlsSocketSessionInit = { sendHighWaterMark, sendLowWaterMark, closeTimeOut }
@@ -148,6 +149,7 @@ export class TlsSocketSession extends AsyncSocketSession {
     if (sendPool !== undefined) sessionInit.sendPool = sendPool
     if (noDelay !== undefined) sessionInit.noDelay = noDelay
     if (keepAliveTime !== undefined) sessionInit.keepAliveTime = keepAliveTime
+    if (allowHalfOpen !== undefined) sessionInit.allowHalfOpen = allowHalfOpen
     const connectTimeOut = timeout ?? 10_000
     const handshake: SecureClientSocketOptions = { ...tlsOptions, handshakeTimeOut: handshakeTimeOut ?? connectTimeOut }
     if (handshake.servername === undefined && net.isIP(host) === 0) handshake.servername = host

@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import tls from 'node:tls'
-import { ChunkPool } from '@socketlite/sending-queue'
+import { SmartPool } from '@socketlite/sending-queue'
 import { CloseReason } from '@socketlite/socket-base'
 import {
   makeSelfSignedCertificate,
@@ -25,7 +25,7 @@ afterAll(async () => {
 })
 
 // IPv4 sessions share one chunk pool, as a server's do; IPv6 ones have none.
-const sendPool = new ChunkPool({ chunkSize: 2_048, maxChunks: 8 })
+const sendPool = new SmartPool({ chunkSize: 2_048, maxChunks: 8 })
 
 for (const host of ['127.0.0.1', '::1']) {
   sessionCompliance({

@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import net from 'node:net'
 import tls from 'node:tls'
-import { ChunkPool } from '@socketlite/sending-queue'
+import { SmartPool } from '@socketlite/sending-queue'
 import { CloseReason, SocketError } from '@socketlite/socket-base'
 import {
   listenTcp,
@@ -53,7 +53,7 @@ describe('TlsSocketSession.connect', () => {
       ca: certificate.cert,
       servername: 'localhost',
       ...sessionDefaults,
-      sendPool: new ChunkPool(),
+      sendPool: new SmartPool(),
     })
     cleanupSession(session)
     expect(session.secure).toBe(true)

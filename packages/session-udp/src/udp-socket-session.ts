@@ -1,5 +1,5 @@
 import { SocketSession, type SocketSessionInit } from '@socketlite/session-async'
-import { type EndPoint, InvalidArgumentError, type TextEncoding } from '@socketlite/socket-base'
+import { type EndPoint, InvalidArgumentError, type SocketSessionKind, type TextEncoding } from '@socketlite/socket-base'
 import type { DatagramSender } from './datagram-sender.js'
 
 /** Options of {@link UdpSocketSession}. */
@@ -130,7 +130,17 @@ export class UdpSocketSession extends SocketSession {
     return this.#localEndPoint
   }
 
+  /** `'datagram'`: every received message is one datagram, every send leaves as one. */
+  override get kind(): SocketSessionKind {
+    return 'datagram'
+  }
+
   /** Largest payload `trySend` accepts: one datagram's worth (the sender's limit). */
+  override get maxMessageSize(): number {
+    return this.#sender.maxDatagramSize
+  }
+
+  /** The same as {@link UdpSocketSession.maxMessageSize}. */
   get maxDatagramSize(): number {
     return this.#sender.maxDatagramSize
   }

@@ -1,4 +1,4 @@
-import { ChunkPool } from '@socketlite/sending-queue'
+import { SmartPool } from '@socketlite/sending-queue'
 import { CloseReason, formatEndPoint } from '@socketlite/socket-base'
 import { sessionCompliance } from '@socketlite/testing'
 import { UdpDemultiplexer, UdpSocketSession } from '../src/index.js'
@@ -34,7 +34,7 @@ for (const host of ['127.0.0.1', '::1']) {
 }
 
 // A session made by the demultiplexer (an outbound one: it takes every datagram of its endpoint), with a chunk pool.
-const sendPool = new ChunkPool({ chunkSize: 4_096, maxChunks: 8 })
+const sendPool = new SmartPool({ chunkSize: 4_096, maxChunks: 8 })
 
 sessionCompliance({
   name: 'UdpSocketSession made by UdpDemultiplexer, with a chunk pool',

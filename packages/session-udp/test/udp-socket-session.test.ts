@@ -1,4 +1,4 @@
-import { ChunkPool } from '@socketlite/sending-queue'
+import { SmartPool } from '@socketlite/sending-queue'
 import { CloseReason, type EndPoint, SocketError } from '@socketlite/socket-base'
 import { SessionRecorder, seededRandom, withTimeout } from '@socketlite/testing'
 import { describe, expect, onTestFinished, test } from 'vitest'
@@ -210,7 +210,7 @@ describe('UdpSocketSession: sending', () => {
   })
 
   test('trySendCopy: each copy (or encoded string) is one datagram, also with a chunk pool', async () => {
-    const { session, sender } = makeSession({ sendPool: new ChunkPool({ chunkSize: 8, maxChunks: 2 }) })
+    const { session, sender } = makeSession({ sendPool: new SmartPool({ chunkSize: 8, maxChunks: 2 }) })
     session.start(new SessionRecorder())
     const reused = Buffer.from('abc')
     expect(session.trySendCopy(reused)).toBe(true)
@@ -238,6 +238,8 @@ describe('UdpSocketSession: sending', () => {
     const { session, sender } = makeSession({ sender: new ManualSender(100) })
     session.start(new SessionRecorder())
     expect(session.maxDatagramSize).toBe(100)
+    // The contract says what it is: datagrams, one message at most this large.
+    expect([session.kind, session.maxMessageSize]).toEqual(['datagram', 100])
     expect(session.trySend(Buffer.alloc(101))).toBe(false)
     expect(session.pendingBytes).toBe(0)
     expect(session.trySend(Buffer.alloc(100))).toBe(true)

@@ -105,7 +105,7 @@ export interface ServerConfig {
   ip?: string | undefined
   /** Listen port (`0` = ephemeral). Exactly one of `port` or `listeners`. */
   port?: number | undefined
-  /** Several endpoints served by one server. Exactly one of `port` or `listeners`. */
+  /** Several endpoints served by one server; `[]` for a server that only connects out. Exactly one of `port` or `listeners`. */
   listeners?: ListenerConfig[] | undefined
   /**
    * Backlog of the `ip`/`port` listener.

@@ -20,7 +20,6 @@ export type SocketErrorCode =
   | 'ERR_REQUEST_TOO_LARGE'
   | 'ERR_TLS_HANDSHAKE'
   | 'ERR_HANDLER_TIMEOUT'
-  | 'ERR_POOL_EXHAUSTED'
   | 'ERR_CLUSTER_UNAVAILABLE'
   | 'ERR_INTERNAL'
 
@@ -213,17 +212,6 @@ export class HandlerTimeoutError extends SocketError {
   constructor(message = 'A handler did not settle within handlerTimeOut', options?: SocketErrorOptions) {
     super('ERR_HANDLER_TIMEOUT', message, options)
     this.name = 'HandlerTimeoutError'
-  }
-}
-
-/** A pool at its maximum size had no free item. Code `ERR_POOL_EXHAUSTED`. */
-export class PoolExhaustedError extends SocketError {
-  /** This class's code(s), so that a union of error classes narrows on `code`. */
-  declare readonly code: 'ERR_POOL_EXHAUSTED'
-
-  constructor(message: string, options?: SocketErrorOptions) {
-    super('ERR_POOL_EXHAUSTED', message, options)
-    this.name = 'PoolExhaustedError'
   }
 }
 

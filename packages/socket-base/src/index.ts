@@ -54,7 +54,6 @@ export {
   InternalError,
   InvalidArgumentError,
   ListenError,
-  PoolExhaustedError,
   ProtocolError,
   RequestTimeoutError,
   SendTimeoutError,
@@ -90,6 +89,7 @@ export type {
   ConnectionFilter,
   SocketSession,
   SocketSessionHandler,
+  SocketSessionKind,
   SocketSessionState,
   TlsSessionInfo,
 } from './session.js'

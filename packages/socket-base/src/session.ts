@@ -9,6 +9,14 @@ import type { ServerState } from './states.js'
 export type SocketSessionState = 'open' | 'closing' | 'closed'
 
 /**
+ * What a transport session carries: a byte `stream` (TCP, TLS: sends may be split or joined on the wire, the
+ * receiver frames them) or `datagram`s (UDP: each received message is one datagram, each send leaves as one, at
+ * most {@link SocketSession.maxMessageSize} bytes). Netty keeps the two apart (`ByteToMessageDecoder`,
+ * `MessageToMessageDecoder`); so does the dispatch above the session.
+ */
+export type SocketSessionKind = 'stream' | 'datagram'
+
+/**
  * The owner of a {@link SocketSession} (the app session): told about received bytes, the session's writability
  * and the end of the connection. Called synchronously from the socket's events, never re-entrantly from `trySend`
  * or `close`.
@@ -25,7 +33,12 @@ export interface SocketSessionHandler {
    * come, in order); only while the session is open.
    */
   onWritabilityChanged?(writable: boolean): void
-  /** The peer ended its side (TCP FIN). The session is closing with `ClientClosing`; `onClosed` follows. */
+  /**
+   * The peer ended its side (TCP FIN); nothing more will be received. By default the session is now closing with
+   * `ClientClosing` (what was queued still goes out) and `onClosed` follows. A session made with `allowHalfOpen`
+   * stays open for sending instead, its `closeReason` already `ClientClosing`: the owner sends what it still has to
+   * and then calls `close()` (Node's `allowHalfOpen`, Netty's `ALLOW_HALF_CLOSURE`).
+   */
   onEnd?(): void
   /** The connection is gone; called exactly once, with the first close reason. */
   onClosed(reason: CloseReason): void
@@ -40,8 +53,18 @@ export interface SocketSession {
   readonly localEndPoint: EndPoint
   /** True for TLS. */
   readonly secure: boolean
+  /** A byte stream (TCP, TLS) or datagrams (UDP): how received bytes are to be framed, and sends delimited. */
+  readonly kind: SocketSessionKind
+  /**
+   * Largest payload one `trySend` may carry: one datagram's worth for `datagram` sessions (a larger one is refused),
+   * `Infinity` for streams.
+   */
+  readonly maxMessageSize: number
   readonly state: SocketSessionState
-  /** The first close reason, once closing. */
+  /**
+   * The first close reason, once closing; for a half-open session, `ClientClosing` from the peer's end on (the
+   * session then stays `open` for sending until it is closed, with that reason).
+   */
   readonly closeReason: CloseReason | undefined
   /** Bytes accepted by `trySend` and not yet written to the kernel. */
   readonly pendingBytes: number
@@ -116,6 +139,10 @@ export interface AppSession<TRequest = unknown> {
   readonly secure: boolean
   /** TLS details; `undefined` on plain sessions. */
   readonly tls: TlsSessionInfo | undefined
+  /** The listener that accepted the session; `undefined` for an outbound session. A plain value. */
+  readonly listener: ListenerInfo | undefined
+  /** True for a session the server connected out (`activeConnect`), false for every accepted one. A plain value. */
+  readonly outbound: boolean
   /** Queue `data`; false when closing, closed or without room. Never throws, never blocks. */
   trySend(data: Uint8Array | string): boolean
   /**

@@ -9,7 +9,6 @@ import {
   InternalError,
   InvalidArgumentError,
   ListenError,
-  PoolExhaustedError,
   ProtocolError,
   RequestTimeoutError,
   SendTimeoutError,
@@ -63,7 +62,6 @@ const cases: { name: string; code: SocketErrorCode; make: (options?: { cause?: u
     code: 'ERR_HANDLER_TIMEOUT',
     make: (o) => new HandlerTimeoutError(undefined, o),
   },
-  { name: 'PoolExhaustedError', code: 'ERR_POOL_EXHAUSTED', make: (o) => new PoolExhaustedError('empty', o) },
   {
     name: 'ClusterUnavailableError',
     code: 'ERR_CLUSTER_UNAVAILABLE',

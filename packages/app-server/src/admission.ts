@@ -1,0 +1,165 @@
+import {
+  CloseReason,
+  type ConnectionFilter,
+  formatEndPoint,
+  type Logger,
+  SocketError,
+  type SocketSession,
+} from '@socketlite/socket-base'
+import { ConnectionSlots } from './connection-slots.js'
+import { type Admitted, isThenable, kAdmission } from './internal.js'
+import type { PendingConnection } from './pending-connection.js'
+import type { RejectionCause, ServerCounters } from './server-stats.js'
+
+/** What admission needs of a session it made: where it records the slot and the connection to release. */
+export interface AdmittedSession {
+  readonly sessionId: string
+  [kAdmission]: Admitted | undefined
+}
+
+/** What admission needs from its server. */
+export interface AdmissionHost<TSession> {
+  /** The server is running: connections may become sessions. */
+  readonly running: boolean
+  /**
+   * Make the session of an opened socket session: the session class, its receive filter, `onInit`.
+   * @throws whatever user code throws there (the connection is then refused as `acceptError`).
+   */
+  createSession(socketSession: SocketSession, connection: PendingConnection): TSession
+  /**
+   * Register the session, count it as accepted and start it (its events begin); false when its id is in use (then
+   * nothing is done).
+   */
+  register(session: TSession, connection: PendingConnection): boolean
+  /** An admission ended (admitted or refused): the server may be waiting for none to be in progress. */
+  settled(): void
+}
+
+/** Options of {@link Admission}. */
+export interface AdmissionInit {
+  /** `maxConnectionNumber`. */
+  readonly maxConnections: number
+  /** `maxConnectionsPerIp` (0 = unlimited). */
+  readonly maxConnectionsPerIp: number
+  readonly connectionFilters: readonly ConnectionFilter[]
+  readonly counters: ServerCounters
+  readonly logger: Logger
+}
+
+/**
+ * Decides what becomes a session, cheap checks first: the server runs, a connection slot is free (total and per
+ * remote address; taken before any await, so concurrent arrivals cannot overshoot a limit), the connection filters
+ * agree (in order; the first that says no refuses), then the socket session is opened (for TLS: the handshake), the
+ * app session made and registered. A connection refused on the way produces no session events, is closed, and is
+ * counted in `getStats().rejected` by cause. User code that throws anywhere in this path refuses that connection
+ * (logged), never the server.
+ */
+export class Admission<TSession extends AdmittedSession> {
+  readonly #host: AdmissionHost<TSession>
+  readonly #slots: ConnectionSlots
+  readonly #filters: readonly ConnectionFilter[]
+  readonly #counters: ServerCounters
+  readonly #logger: Logger
+  #inProgress = 0
+
+  constructor(host: AdmissionHost<TSession>, init: AdmissionInit) {
+    this.#host = host
+    this.#slots = new ConnectionSlots(init.maxConnections, init.maxConnectionsPerIp)
+    this.#filters = init.connectionFilters
+    this.#counters = init.counters
+    this.#logger = init.logger
+  }
+
+  /** Connections being admitted now (past the limit check, not yet a session or refused). */
+  get inProgress(): number {
+    return this.#inProgress
+  }
+
+  /**
+   * Admit `connection`: returns its session (registered and started), or the cause it was refused for. Never throws.
+   */
+  async admit(connection: PendingConnection): Promise<TSession | RejectionCause> {
+    const host = this.#host
+    if (!host.running) return this.#refuse(connection, 'notRunning', undefined)
+    const remote = connection.remoteEndPoint
+    const address = remote.address
+    const limit = this.#slots.tryReserve(address)
+    if (limit !== undefined) {
+      this.#logger.warn('Connection refused: limit reached', { remote: formatEndPoint(remote), limit })
+      return this.#refuse(connection, limit, undefined)
+    }
+    this.#inProgress++
+    let socketSession: SocketSession | undefined
+    let session: TSession
+    try {
+      for (const filter of this.#filters) {
+        let allowed = filter.allowConnect(remote)
+        if (isThenable(allowed)) allowed = await allowed
+        if (!allowed) {
+          this.#logger.info('Connection refused by a connection filter', {
+            remote: formatEndPoint(remote),
+            filter: filter.name,
+          })
+          return this.#refuse(connection, 'connectionFilter', address)
+        }
+        if (!host.running) return this.#refuse(connection, 'notRunning', address)
+      }
+      const opened = connection.open()
+      socketSession = isThenable(opened) ? await opened : opened
+      if (!host.running) {
+        void socketSession.close(CloseReason.ServerShutdown)
+        return this.#refuse(connection, 'notRunning', address)
+      }
+      session = host.createSession(socketSession, connection)
+    } catch (error) {
+      const handshake = SocketError.isSocketError(error) && error.code === 'ERR_TLS_HANDSHAKE'
+      if (handshake) this.#logger.info('TLS handshake failed', { remote: formatEndPoint(remote), err: error })
+      else {
+        this.#logger.error('Connection refused: the accept path threw', { remote: formatEndPoint(remote), err: error })
+      }
+      if (socketSession !== undefined) void socketSession.close(CloseReason.InternalError)
+      // A handshake aborted because the server stops is not the client's failure.
+      const cause = !host.running ? 'notRunning' : handshake ? 'handshake' : 'acceptError'
+      return this.#refuse(connection, cause, address)
+    } finally {
+      this.#inProgress--
+      host.settled()
+    }
+    session[kAdmission] = connection.releases ? { address, connection } : address
+    if (!host.register(session, connection)) {
+      session[kAdmission] = undefined
+      this.#logger.error('Connection refused: its session id is in use', { sessionId: session.sessionId })
+      void socketSession.close(CloseReason.InternalError)
+      return this.#refuse(connection, 'acceptError', address)
+    }
+    return session
+  }
+
+  /** A session admitted here closed: its slot is free again, and its connection forgotten. */
+  closed(session: TSession): void {
+    const admitted = session[kAdmission]
+    if (admitted === undefined) return
+    session[kAdmission] = undefined
+    if (typeof admitted === 'string') {
+      this.#slots.release(admitted)
+      return
+    }
+    this.#slots.release(admitted.address)
+    try {
+      admitted.connection.release()
+    } catch (error) {
+      this.#logger.error('Releasing a connection threw', { sessionId: session.sessionId, err: error })
+    }
+  }
+
+  #refuse(connection: PendingConnection, cause: RejectionCause, reserved: string | undefined): RejectionCause {
+    if (reserved !== undefined) this.#slots.release(reserved)
+    this.#counters.reject(cause)
+    try {
+      connection.refuse()
+    } catch (error) {
+      this.#logger.error('Refusing a connection threw', { err: error })
+    }
+    return cause
+  }
+}

@@ -1,0 +1,80 @@
+import { SocketError } from '@socketlite/socket-base'
+import { Dispatcher, Phase, pausedForHandler } from './dispatcher.js'
+import { clock } from './internal.js'
+
+/**
+ * The dispatcher of datagrams (UDP): each datagram is parsed whole (a request never spans datagrams; one that does
+ * not parse, or ends inside a request, is dropped whole, counted in `getStats().datagramErrors` and logged, and the
+ * session lives on), and its requests are dispatched in order. Datagrams come one at a time: while a handler runs
+ * asynchronously the session stops taking them, and the next ones wait in the UDP session's queue (bounded in count
+ * and bytes).
+ */
+export class DatagramDispatcher<TRequest> extends Dispatcher<TRequest> {
+  /** The requests of the datagram being dispatched, from `#readyIndex` on. */
+  #ready: TRequest[] | undefined
+  #readyIndex = 0
+  /** A malformed datagram was logged at warn level already (later ones of this session go to debug). */
+  #warned = false
+
+  onData(datagram: Buffer): void {
+    this.lastActive = clock()
+    const context = this.context
+    context.counters.bytesIn += datagram.length
+    if (this.phase >= Phase.Closing) return
+    const pipeline = this.pipeline ?? this.receivePipeline()
+    pipeline.push(datagram)
+    let requests: TRequest[]
+    try {
+      requests = pipeline.drainDatagram()
+    } catch (error) {
+      context.counters.datagramErrors++
+      const session = this.session
+      const code = SocketError.isSocketError(error) ? error.code : 'ERR_PROTOCOL'
+      const fields = { sessionId: session.sessionId, code, err: error }
+      if (this.#warned) session.logger.debug('Malformed datagram dropped', fields)
+      else {
+        this.#warned = true
+        session.logger.warn('Malformed datagram dropped (later ones of this session are logged at debug level)', fields)
+      }
+      return
+    }
+    if (requests.length === 0) return
+    if (this.#ready === undefined) {
+      this.#ready = requests
+      this.#readyIndex = 0
+    } else for (const request of requests) this.#ready.push(request)
+    if (!this.busy) this.pump()
+  }
+
+  protected override beforeStart(): void {
+    // The datagrams that made the session wait in its queue until the connect handlers settled.
+    this.pause(pausedForHandler)
+  }
+
+  protected override await(result: PromiseLike<unknown>): void {
+    // The next datagram waits (in the session's bounded queue) until this handler settles.
+    this.pause(pausedForHandler)
+    super.await(result)
+  }
+
+  protected pump(): void {
+    this.#dispatch()
+    if (this.busy) return
+    // The datagrams that waited are delivered now, in order (a handler that goes asynchronous pauses again).
+    if (this.#ready === undefined) this.resume(pausedForHandler)
+    if (this.closedReason !== undefined) this.finish()
+  }
+
+  #dispatch(): void {
+    while (this.phase === Phase.Open || this.phase === Phase.Ending) {
+      const ready = this.#ready
+      if (ready === undefined) return
+      const request = ready[this.#readyIndex++] as TRequest
+      if (this.#readyIndex >= ready.length) {
+        this.#ready = undefined
+        this.#readyIndex = 0
+      }
+      if (this.handle(request)) return
+    }
+  }
+}

@@ -1,0 +1,250 @@
+import { ReceivePipeline } from '@socketlite/protocol'
+import {
+  CloseReason,
+  InvalidArgumentError,
+  type ReceiveFilter,
+  SocketError,
+  type SocketSession,
+  type SocketSessionHandler,
+} from '@socketlite/socket-base'
+import type { AppSession } from './app-session.js'
+import { clock, isThenable, kSendingEnded, kWritable, type ServerContext } from './internal.js'
+
+/** Where a session is in its life, in order. */
+export const Phase = {
+  /** Made, not started: nothing is dispatched or sent. */
+  Created: 0,
+  /** Started: requests are dispatched, replies sent. */
+  Open: 1,
+  /**
+   * The peer ended its side: the requests that arrived before its end are still dispatched and their replies sent;
+   * once the last handler settled, the session closes (`ClientClosing`).
+   */
+  Ending: 2,
+  /** Closing for any reason: nothing more is dispatched or sent. */
+  Closing: 3,
+  /** `sessionClosed` was emitted. */
+  Closed: 4,
+} as const
+export type Phase = (typeof Phase)[keyof typeof Phase]
+
+/** Reading is paused because the socket session is not writable (its sending queue is full). */
+export const pausedForSend = 1
+/**
+ * Reading is paused for the handler: unparsed bytes pile up behind a slow one (streams), or a handler is running
+ * asynchronously (datagrams: the next datagram waits in the UDP session's bounded queue).
+ */
+export const pausedForHandler = 2
+
+/**
+ * The receiving half of an {@link AppSession}: the handler of its socket session (bytes, writability, the peer's
+ * end, the close), its receive pipeline, and the order of its events — the connect handlers, then each request
+ * after the previous handler settled, then `sessionClosed` once the transport is gone and no handler runs.
+ *
+ * One subclass per kind of transport, as Netty keeps `ByteToMessageDecoder` and `MessageToMessageDecoder` apart:
+ * {@link StreamDispatcher} parses a byte stream lazily, one request at a time; `DatagramDispatcher` parses each
+ * datagram whole. This base holds what both share: the phase, the handler calls and their errors, pausing, the end.
+ */
+export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
+  readonly session: AppSession<TRequest>
+  readonly socket: SocketSession
+  readonly context: ServerContext<TRequest>
+  /** The receive filter until the first bytes arrive (then the pipeline's). */
+  #filter: ReceiveFilter<TRequest> | undefined
+  /** Made when the first bytes arrive: an idle session holds only its filter. */
+  pipeline: ReceivePipeline<TRequest> | undefined
+  phase: Phase = Phase.Created
+  /** When bytes last arrived (a `clock()` reading); the idle sweep compares against it. */
+  lastActive: number
+  /** A connect or request handler runs asynchronously: nothing else of this session is dispatched meanwhile. */
+  protected busy = false
+  /** Why reading is paused: `pausedForSend` and `pausedForHandler` bits. */
+  protected paused = 0
+  /** The socket session's close reason, once it is closed. */
+  protected closedReason: CloseReason | undefined
+  /** The callbacks of an awaited handler, made once per session that ever awaits one. */
+  #callbacks: { readonly settled: () => void; readonly failed: (error: unknown) => void } | undefined
+
+  constructor(session: AppSession<TRequest>, socket: SocketSession, context: ServerContext<TRequest>) {
+    this.session = session
+    this.socket = socket
+    this.context = context
+    this.lastActive = clock()
+  }
+
+  /** Parse with `filter` (the session's receive filter, made by the server's factory). */
+  attach(filter: ReceiveFilter<TRequest>): void {
+    this.#filter = filter
+  }
+
+  /**
+   * Parse from the next unread byte on with `filter` (`setNextReceiveFilter`).
+   * @throws {InvalidArgumentError} not a receive filter.
+   */
+  setNextFilter(filter: ReceiveFilter<TRequest>): void {
+    if (this.pipeline !== undefined) this.pipeline.setNextFilter(filter)
+    else if (typeof filter !== 'object' || filter === null || typeof filter.filter !== 'function') {
+      throw new InvalidArgumentError('filter must be a ReceiveFilter')
+    } else this.#filter = filter
+  }
+
+  /** Bytes received and not yet turned into dispatched requests. */
+  get bufferedBytes(): number {
+    return this.pipeline === undefined ? 0 : this.pipeline.bufferedBytes
+  }
+
+  /** The receive pipeline, made with the session's filter when the first bytes arrive. */
+  protected receivePipeline(): ReceivePipeline<TRequest> {
+    const pipeline = new ReceivePipeline(this.#filter as ReceiveFilter<TRequest>, {
+      maxRequestLength: this.context.config.maxRequestLength,
+    })
+    this.#filter = undefined
+    this.pipeline = pipeline
+    return pipeline
+  }
+
+  /** Replies may be queued: open, or ending while the requests received before the peer's end are handled. */
+  get sending(): boolean {
+    const phase = this.phase
+    return phase === Phase.Open || phase === Phase.Ending
+  }
+
+  /** Reading is paused for backpressure. */
+  get receivePaused(): boolean {
+    return this.paused !== 0
+  }
+
+  /**
+   * Start: reading begins, then `onSessionStarted` and the `newSessionConnected` listeners run. The session is busy
+   * until they settled: no request is dispatched and `sessionClosed` is not emitted before.
+   */
+  start(): void {
+    // (A session closed already, e.g. from onInit, stays closing: its events still come, once each.)
+    if (this.phase === Phase.Created) this.phase = Phase.Open
+    this.busy = true
+    this.beforeStart()
+    this.socket.start(this)
+    let result: unknown
+    try {
+      const started = this.session.onSessionStarted()
+      const connected = this.context.router.connected(this.session)
+      result = isThenable(started) ? (isThenable(connected) ? Promise.all([started, connected]) : started) : connected
+    } catch (error) {
+      this.handlerFailed(error)
+    }
+    if (isThenable(result)) this.await(result)
+    else this.settled()
+  }
+
+  /** `session.close()` was called: nothing more is dispatched. Returns false when it was closing already. */
+  stop(): boolean {
+    if (this.phase >= Phase.Closing) return false
+    this.phase = Phase.Closing
+    return true
+  }
+
+  /** Received bytes: a chunk of the stream, or one datagram. */
+  abstract onData(data: Buffer): void
+
+  /** The one backpressure signal: reading follows the socket session's writability. */
+  onWritabilityChanged(writable: boolean): void {
+    if (!writable) {
+      if (this.phase === Phase.Open) this.pause(pausedForSend)
+      return
+    }
+    this.resume(pausedForSend)
+    this.session[kWritable]()
+  }
+
+  /** The transport is gone. Requests that arrived before the peer's end are still dispatched; nothing else is. */
+  onClosed(reason: CloseReason): void {
+    if (this.closedReason !== undefined) return
+    this.closedReason = reason
+    if (this.phase === Phase.Open || this.phase === Phase.Ending) {
+      this.phase = reason === CloseReason.ClientClosing ? Phase.Ending : Phase.Closing
+    }
+    this.session[kSendingEnded]()
+    if (!this.busy) this.pump()
+  }
+
+  /** Dispatch what is ready; then resume reading, close or finish, as the state says. */
+  protected abstract pump(): void
+
+  /** Before reading starts (a datagram session holds the datagrams that made it until the connect handlers settled). */
+  protected beforeStart(): void {}
+
+  /**
+   * Run the handlers of `request` (a command, or the `newRequestReceived` listeners). Returns true when they went
+   * asynchronous: the session is busy until they settle, and dispatch stops meanwhile.
+   */
+  protected handle(request: TRequest): boolean {
+    const context = this.context
+    context.counters.requests++
+    let result: unknown
+    try {
+      result = context.router.request(this.session, request)
+    } catch (error) {
+      this.handlerFailed(error)
+      return false
+    }
+    if (!isThenable(result)) return false
+    this.await(result)
+    return true
+  }
+
+  /** Wait for an asynchronous handler: nothing else of this session is dispatched until it settles. */
+  protected await(result: PromiseLike<unknown>): void {
+    this.busy = true
+    this.#callbacks ??= {
+      settled: () => this.settled(),
+      failed: (error: unknown) => {
+        this.handlerFailed(error)
+        this.settled()
+      },
+    }
+    result.then(this.#callbacks.settled, this.#callbacks.failed)
+  }
+
+  protected settled(): void {
+    this.busy = false
+    this.pump()
+  }
+
+  protected pause(cause: number): void {
+    if ((this.paused & cause) !== 0) return
+    if (this.paused === 0) this.socket.pauseReceive()
+    this.paused |= cause
+  }
+
+  protected resume(cause: number): void {
+    if ((this.paused & cause) === 0) return
+    this.paused &= ~cause
+    if (this.paused === 0 && this.phase < Phase.Closing) this.socket.resumeReceive()
+  }
+
+  /** A handler threw or rejected: the session's `handleException` (by default: log, close with ApplicationError). */
+  protected handlerFailed(error: unknown): void {
+    const session = this.session
+    try {
+      session.handleException(error)
+    } catch (inner) {
+      session.logger.error('handleException threw; closing the session', { sessionId: session.sessionId, err: inner })
+      void session.close(CloseReason.ApplicationError)
+    }
+  }
+
+  /** The byte stream is malformed (or a frame too large): close with ProtocolError; nothing after it is dispatched. */
+  protected protocolError(error: unknown): void {
+    const session = this.session
+    const code = SocketError.isSocketError(error) ? error.code : 'ERR_PROTOCOL'
+    session.logger.warn('Protocol error; closing the session', { sessionId: session.sessionId, code, err: error })
+    void session.close(CloseReason.ProtocolError)
+  }
+
+  /** The transport is gone and no handler runs: the session's last event. */
+  protected finish(): void {
+    if (this.phase === Phase.Closed) return
+    this.phase = Phase.Closed
+    this.context.sessionClosed(this.session, this.closedReason ?? CloseReason.Unknown)
+  }
+}

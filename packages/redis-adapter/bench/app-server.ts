@@ -11,7 +11,7 @@
 //    message.
 //
 // Environment: BENCH_ROUNDS (3), BENCH_APP_MESSAGES (publishes per throughput round, 2000), BENCH_APP_WINDOW (64),
-// BENCH_APP_RATE (publishes/s of the latency run, 500), BENCH_LATENCY_SECONDS (2), BENCH_APP_CLIENTS (per node, 100).
+// BENCH_APP_RATE (publishes/s of the latency run, 100), BENCH_LATENCY_SECONDS (2), BENCH_APP_CLIENTS (per node, 100).
 import { type ChildProcess, spawn } from 'node:child_process'
 import { connect, type Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
@@ -24,7 +24,7 @@ const env = (name: string, fallback: number): number => {
 const rounds = env('BENCH_ROUNDS', 3)
 const messages = env('BENCH_APP_MESSAGES', 2_000)
 const window = env('BENCH_APP_WINDOW', 64)
-const rate = env('BENCH_APP_RATE', 500)
+const rate = env('BENCH_APP_RATE', 100)
 const latencySeconds = env('BENCH_LATENCY_SECONDS', 2)
 const clientsPerNode = env('BENCH_APP_CLIENTS', 100)
 const nodeCount = 3

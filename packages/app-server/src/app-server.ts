@@ -256,7 +256,7 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
     try {
       bound = await this.#endpoints.start()
     } catch (error) {
-      await this.#cluster.adapter.stop()
+      await this.#cluster.stop().catch((stopError: unknown) => this.#adapterStopFailed(stopError))
       this.#state = ServerState.NotStarted
       throw error
     }
@@ -447,7 +447,8 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
     for (const session of this.#sessions.values()) void session.close(CloseReason.ServerShutdown)
     await listenersClosed
     await this.#empty()
-    await this.#cluster.stop()
+    // The contract says an adapter's stop() never rejects; one that does must not keep the server from stopping.
+    await this.#cluster.stop().catch((error: unknown) => this.#adapterStopFailed(error))
     this.#bound = Object.freeze([])
     this.#stopping = undefined
     this.#state = ServerState.NotStarted
@@ -523,6 +524,10 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
       this.logger.error('A sessionClosed listener threw', { sessionId: session.sessionId, err: error })
     }
     this.#checkEmpty()
+  }
+
+  #adapterStopFailed(error: unknown): void {
+    this.logger.error('The cluster adapter failed to stop', { err: toError(error) })
   }
 
   #listenerError(error: Error, listener: ListenerInfo | undefined): void {

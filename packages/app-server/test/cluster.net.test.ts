@@ -174,6 +174,7 @@ class RecordingAdapter implements ClusterAdapter {
   readonly calls: string[] = []
   down = false
   failStart = false
+  failStop = false
   local: ClusterLocalNode | undefined
   #unavailable = 0
 
@@ -186,7 +187,7 @@ class RecordingAdapter implements ClusterAdapter {
   stop(): Promise<void> {
     this.calls.push(`stop sessions=${this.local?.sessionCount}`)
     this.local = undefined
-    return Promise.resolve()
+    return this.failStop ? Promise.reject(new Error('broken adapter')) : Promise.resolve()
   }
   registerSession(sessionId: string): Promise<boolean> {
     this.calls.push(`register ${sessionId}`)
@@ -305,6 +306,16 @@ describe('with an adapter of its own', () => {
     void session.close()
     await closed
     expect(adapter.local?.countGroupMembers('room')).toBe(0)
+  })
+
+  test('an adapter whose stop() rejects (against the contract) does not keep the server from stopping', async () => {
+    const adapter = new RecordingAdapter()
+    adapter.failStop = true
+    const server = new AppServer({ config: { ip: '127.0.0.1', port: 0 }, logFactory: silentLogFactory, adapter })
+    await server.start()
+    await server.stop()
+    expect(server.state).toBe(ServerState.NotStarted)
+    expect(adapter.calls).toEqual(['start', 'stop sessions=0'])
   })
 
   test('adapter must be an adapter', () => {

@@ -98,6 +98,7 @@ if (mode === 'adapter') {
     stats: () => server.getStats().cluster,
     stop: async () => {
       await server.stop()
+      setImmediate(() => process.exit(0))
     },
   }
 } else {
@@ -146,6 +147,7 @@ if (mode === 'adapter') {
       sub.disconnect()
       for (const socket of sockets) socket.destroy()
       await new Promise((resolve) => tcp.close(resolve))
+      setImmediate(() => process.exit(0))
     },
   }
 }

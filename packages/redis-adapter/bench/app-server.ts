@@ -11,7 +11,8 @@
 //    message.
 //
 // Environment: BENCH_ROUNDS (3), BENCH_APP_MESSAGES (publishes per throughput round, 2000), BENCH_APP_WINDOW (64),
-// BENCH_APP_RATE (publishes/s of the latency run, 100), BENCH_LATENCY_SECONDS (2), BENCH_APP_CLIENTS (per node, 100).
+// BENCH_APP_RATE (publishes/s of the latency run, 100), BENCH_LATENCY_SECONDS (2), BENCH_APP_CLIENTS (per node, 100),
+// BENCH_NODE_ARGS (extra node options for the node processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
 import { type ChildProcess, spawn } from 'node:child_process'
 import { connect, type Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
@@ -40,7 +41,8 @@ class Node {
   nodeId = ''
 
   constructor(mode: string, url: string, index: number) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', fixture, mode, url, String(index)], {
+    const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '')
+    this.child = spawn(process.execPath, [...extra, '--import', 'tsx', fixture, mode, url, String(index)], {
       cwd: packageRoot,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
@@ -83,9 +85,13 @@ class Node {
     })
   }
 
+  /** Stop the node and let its process exit by itself (so that `--cpu-prof` writes its profile); killed after 10 s. */
   async stop(): Promise<void> {
+    const exited = new Promise((resolve) => this.child.once('exit', resolve))
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000)
     await this.call('stop').catch(() => {})
-    this.child.kill()
+    await exited
+    clearTimeout(timer)
   }
 }
 

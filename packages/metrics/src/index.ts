@@ -23,7 +23,11 @@
  */
 
 export { listenerLabel, outboundListenerLabel } from './listener-label.js'
-export { type MetricsRequestListenerOptions, metricsRequestListener } from './metrics-request-listener.js'
+export {
+  type MetricsRequestListenerOptions,
+  type MetricsSource,
+  metricsRequestListener,
+} from './metrics-request-listener.js'
 export {
   createServerMetrics,
   defaultHandlerDurationBuckets,

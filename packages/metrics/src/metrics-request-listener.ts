@@ -1,5 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Registry } from 'prom-client'
+/**
+ * What {@link metricsRequestListener} serves: a prom-client `Registry`, or anything with the same two members (e.g.
+ * `{ metrics: () => aggregatorRegistry.clusterMetrics(), contentType: aggregatorRegistry.contentType }`).
+ */
+export interface MetricsSource {
+  /** The exposition text. */
+  metrics(): Promise<string>
+  /** Its content type (`text/plain; version=0.0.4; charset=utf-8` for the Prometheus text format). */
+  readonly contentType: string
+}
 
 /** Options of {@link metricsRequestListener}. */
 export interface MetricsRequestListenerOptions {
@@ -11,7 +20,7 @@ export interface MetricsRequestListenerOptions {
 }
 
 /**
- * A `node:http` request listener that serves `registry` in the Prometheus text exposition format: `GET` (or `HEAD`)
+ * A `node:http` request listener that serves `registry` (a prom-client `Registry`, see {@link MetricsSource}) in the Prometheus text exposition format: `GET` (or `HEAD`)
  * on `path` answers 200 with `registry.contentType`; another method on `path` answers 405; any other path 404; a
  * failing collection 500.
  *
@@ -25,7 +34,7 @@ export interface MetricsRequestListenerOptions {
  * ```
  */
 export function metricsRequestListener(
-  registry: Registry,
+  registry: MetricsSource,
   options: MetricsRequestListenerOptions = {},
 ): (request: IncomingMessage, response: ServerResponse) => void {
   const path = options.path ?? '/metrics'

@@ -10,7 +10,7 @@ import {
   type StringRequestInfo,
   silentLogFactory,
 } from '@socketlite/app-server'
-import { connectTcp } from '@socketlite/testing'
+import { connectTcp, type MetricFamily, parseExposition } from '@socketlite/testing'
 import type { Registry } from 'prom-client'
 import { onTestFinished } from 'vitest'
 import {
@@ -19,7 +19,6 @@ import {
   type ServerMetrics,
   type ServerMetricsOptions,
 } from '../src/index.js'
-import { type Family, parseExposition } from './exposition.js'
 
 /** A server (not started), stopped when the test finishes; logs are silent. */
 export function makeServer(
@@ -65,7 +64,7 @@ export async function get(
 }
 
 /** Scrape `base`/metrics and parse it strictly. */
-export async function scrape(base: string): Promise<Map<string, Family>> {
+export async function scrape(base: string): Promise<Map<string, MetricFamily>> {
   const response = await get(`${base}/metrics`)
   if (response.status !== 200) throw new Error(`GET /metrics answered ${response.status}`)
   return parseExposition(response.body)

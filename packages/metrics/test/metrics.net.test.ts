@@ -2,15 +2,21 @@ import diagnosticsChannel from 'node:diagnostics_channel'
 import { once } from 'node:events'
 import { setTimeout as delay } from 'node:timers/promises'
 import { type AppSession, requestHandledChannelName, type ServerStats } from '@socketlite/app-server'
-import { deferred, lineReader } from '@socketlite/testing'
+import {
+  deferred,
+  lineReader,
+  type MetricFamily,
+  metricFamily,
+  parseExposition,
+  sampleValue,
+} from '@socketlite/testing'
 import { Registry } from 'prom-client'
 import { describe, expect, test } from 'vitest'
 import { createServerMetrics, listenerLabel } from '../src/index.js'
 import { fieldsExportedPerListener, statMetrics } from '../src/stat-metrics.js'
-import { type Family, family, parseExposition, sampleValue } from './exposition.js'
 import { connect, get, makeMetrics, makeServer, scrape, serveMetrics } from './helpers.js'
 
-const counterTypes = (families: Map<string, Family>, names: readonly string[]) =>
+const counterTypes = (families: Map<string, MetricFamily>, names: readonly string[]) =>
   Object.fromEntries(names.map((name) => [name, families.get(name)?.type]))
 
 describe('createServerMetrics, scraped over loopback', () => {
@@ -86,13 +92,13 @@ describe('createServerMetrics, scraped over loopback', () => {
       socketlite_sessions: 'gauge',
       socketlite_connections_accepted_total: 'counter',
     })
-    const sessions = family(families, 'socketlite_sessions', 'gauge')
+    const sessions = metricFamily(families, 'socketlite_sessions', 'gauge')
     expect(sampleValue(sessions, { listener: one })).toBe(1)
     expect(sampleValue(sessions, { listener: two })).toBe(1)
-    const accepted = family(families, 'socketlite_connections_accepted_total', 'counter')
+    const accepted = metricFamily(families, 'socketlite_connections_accepted_total', 'counter')
     expect(sampleValue(accepted, { listener: one })).toBe(1)
     expect(sampleValue(accepted, { listener: two })).toBe(2)
-    const rejected = family(families, 'socketlite_connections_rejected_total', 'counter')
+    const rejected = metricFamily(families, 'socketlite_connections_rejected_total', 'counter')
     expect(sampleValue(rejected, { cause: 'maxConnectionNumber' })).toBe(1)
     expect(sampleValue(rejected, { cause: 'connectionFilter' })).toBe(0)
     expect(rejected.samples.map((sample) => sample.labels.cause).sort()).toEqual(
@@ -105,25 +111,25 @@ describe('createServerMetrics, scraped over loopback', () => {
         'notRunning',
       ].sort(),
     )
-    const closed = family(families, 'socketlite_sessions_closed_total', 'counter')
+    const closed = metricFamily(families, 'socketlite_sessions_closed_total', 'counter')
     expect(closed.samples).toEqual([
       { name: 'socketlite_sessions_closed_total', labels: { listener: two, reason: 'ApplicationError' }, value: 1 },
     ])
-    expect(sampleValue(family(families, 'socketlite_requests_total', 'counter'))).toBe(5)
+    expect(sampleValue(metricFamily(families, 'socketlite_requests_total', 'counter'))).toBe(5)
     const bytesIn = aSent.length + 'FAIL\r\n'.length + 'FLOOD\r\n'.length
-    expect(sampleValue(family(families, 'socketlite_received_bytes_total', 'counter'))).toBe(bytesIn)
+    expect(sampleValue(metricFamily(families, 'socketlite_received_bytes_total', 'counter'))).toBe(bytesIn)
     const bytesOut = 'one\r\ntwo\r\nthree\r\n'.length + floodBytes
-    expect(sampleValue(family(families, 'socketlite_sent_bytes_total', 'counter'))).toBe(bytesOut)
-    expect(sampleValue(family(families, 'socketlite_try_send_refused_total', 'counter'))).toBe(1)
-    expect(sampleValue(family(families, 'socketlite_send_timeouts_total', 'counter'))).toBe(0)
-    const queue = family(families, 'socketlite_send_queue_bytes', 'gauge')
+    expect(sampleValue(metricFamily(families, 'socketlite_sent_bytes_total', 'counter'))).toBe(bytesOut)
+    expect(sampleValue(metricFamily(families, 'socketlite_try_send_refused_total', 'counter'))).toBe(1)
+    expect(sampleValue(metricFamily(families, 'socketlite_send_timeouts_total', 'counter'))).toBe(0)
+    const queue = metricFamily(families, 'socketlite_send_queue_bytes', 'gauge')
     expect(sampleValue(queue, { listener: one })).toBe(0)
     expect(sampleValue(queue, { listener: two })).toBeGreaterThanOrEqual(32 * 1024)
-    expect(sampleValue(family(families, 'socketlite_receive_buffered_bytes', 'gauge'), { listener: one })).toBe(0)
-    expect(sampleValue(family(families, 'socketlite_send_pool_chunk_bytes', 'gauge'))).toBeGreaterThan(0)
+    expect(sampleValue(metricFamily(families, 'socketlite_receive_buffered_bytes', 'gauge'), { listener: one })).toBe(0)
+    expect(sampleValue(metricFamily(families, 'socketlite_send_pool_chunk_bytes', 'gauge'))).toBeGreaterThan(0)
 
     // Handler latency: three requests on the first listener (one took 25 ms or more), two on the second.
-    const latency = family(families, 'socketlite_handler_duration_seconds', 'histogram')
+    const latency = metricFamily(families, 'socketlite_handler_duration_seconds', 'histogram')
     const count = (listener: string) => sampleValue(latency, { listener }, 'socketlite_handler_duration_seconds_count')
     expect(count(one)).toBe(3)
     expect(count(two)).toBe(2)
@@ -143,7 +149,7 @@ describe('createServerMetrics, scraped over loopback', () => {
     ).toBeLessThanOrEqual(2)
     const sum = sampleValue(latency, { listener: one }, 'socketlite_handler_duration_seconds_sum') ?? 0
     expect(sum).toBeGreaterThanOrEqual(0.024)
-    const errors = family(families, 'socketlite_handler_errors_total', 'counter')
+    const errors = metricFamily(families, 'socketlite_handler_errors_total', 'counter')
     expect(sampleValue(errors, { listener: two })).toBe(1)
     expect(sampleValue(errors, { listener: one })).toBeUndefined()
 
@@ -162,9 +168,9 @@ describe('createServerMetrics, scraped over loopback', () => {
     a.end()
     await aClosed
     families = await scrape(base)
-    expect(sampleValue(family(families, 'socketlite_sessions', 'gauge'), { listener: one })).toBe(0)
+    expect(sampleValue(metricFamily(families, 'socketlite_sessions', 'gauge'), { listener: one })).toBe(0)
     expect(
-      sampleValue(family(families, 'socketlite_sessions_closed_total', 'counter'), {
+      sampleValue(metricFamily(families, 'socketlite_sessions_closed_total', 'counter'), {
         listener: one,
         reason: 'ClientClosing',
       }),
@@ -210,16 +216,16 @@ describe('createServerMetrics, scraped over loopback', () => {
     expect(await replied.promise).toBe('PING')
 
     const families = parseExposition(await registry.metrics())
-    expect(sampleValue(family(families, 'client_sessions', 'gauge'), { listener: 'outbound' })).toBe(1)
+    expect(sampleValue(metricFamily(families, 'client_sessions', 'gauge'), { listener: 'outbound' })).toBe(1)
     expect(
       sampleValue(
-        family(families, 'client_handler_duration_seconds', 'histogram'),
+        metricFamily(families, 'client_handler_duration_seconds', 'histogram'),
         { listener: 'outbound' },
         'client_handler_duration_seconds_count',
       ),
     ).toBe(1)
-    expect(sampleValue(family(families, 'target_sessions', 'gauge'), { listener: listenerLabel(bound) })).toBe(1)
-    expect(sampleValue(family(families, 'target_requests_total', 'counter'))).toBe(1)
+    expect(sampleValue(metricFamily(families, 'target_sessions', 'gauge'), { listener: listenerLabel(bound) })).toBe(1)
+    expect(sampleValue(metricFamily(families, 'target_requests_total', 'counter'))).toBe(1)
     expect(targetMetrics.names.every((name) => name.startsWith('target_'))).toBe(true)
     expect(clientMetrics.names).toHaveLength(targetMetrics.names.length)
   })
@@ -267,8 +273,8 @@ describe('options and close()', () => {
     const server = makeServer({ ip: '127.0.0.1', port: 0 })
     const metrics = createServerMetrics(server, { prefix: '', handlerDurationBuckets: [0.5, 1] })
     const families = parseExposition(await metrics.registry.metrics())
-    expect(family(families, 'sessions', 'gauge').samples).toEqual([])
-    expect(family(families, 'handler_duration_seconds', 'histogram').samples).toEqual([])
+    expect(metricFamily(families, 'sessions', 'gauge').samples).toEqual([])
+    expect(metricFamily(families, 'handler_duration_seconds', 'histogram').samples).toEqual([])
     metrics.close()
   })
 })

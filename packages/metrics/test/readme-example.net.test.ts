@@ -2,10 +2,9 @@ import { once } from 'node:events'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { AppServer, silentLogFactory } from '@socketlite/app-server'
-import { lineReader } from '@socketlite/testing'
+import { lineReader, metricFamily, parseExposition, sampleValue } from '@socketlite/testing'
 import { expect, onTestFinished, test } from 'vitest'
 import { createServerMetrics, metricsRequestListener } from '../src/index.js'
-import { family, parseExposition, sampleValue } from './exposition.js'
 import { connect, get } from './helpers.js'
 
 test("the README's server with a /metrics endpoint works as written (ports 0, logs silent)", async () => {
@@ -34,11 +33,11 @@ test("the README's server with a /metrics endpoint works as written (ports 0, lo
   expect(response.body).toContain(`# TYPE socketlite_sessions gauge\nsocketlite_sessions{listener="${listener}"} 0\n`)
   expect(response.body).toContain(`socketlite_sessions_closed_total{listener="${listener}",reason="ClientClosing"} 1\n`)
   const families = parseExposition(response.body)
-  expect(sampleValue(family(families, 'socketlite_connections_accepted_total', 'counter'), { listener })).toBe(1)
-  expect(sampleValue(family(families, 'socketlite_requests_total', 'counter'))).toBe(1)
+  expect(sampleValue(metricFamily(families, 'socketlite_connections_accepted_total', 'counter'), { listener })).toBe(1)
+  expect(sampleValue(metricFamily(families, 'socketlite_requests_total', 'counter'))).toBe(1)
   expect(
     sampleValue(
-      family(families, 'socketlite_handler_duration_seconds', 'histogram'),
+      metricFamily(families, 'socketlite_handler_duration_seconds', 'histogram'),
       { listener, le: '+Inf' },
       'socketlite_handler_duration_seconds_bucket',
     ),

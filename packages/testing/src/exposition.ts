@@ -7,18 +7,18 @@
 
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped'
 
-export interface Sample {
+export interface MetricSample {
   /** The sample's own name (`x_bucket`, `x_sum`, `x_count` for a histogram family `x`). */
   readonly name: string
   readonly labels: Readonly<Record<string, string>>
   readonly value: number
 }
 
-export interface Family {
+export interface MetricFamily {
   readonly name: string
   readonly type: MetricType
   readonly help: string
-  readonly samples: Sample[]
+  readonly samples: MetricSample[]
 }
 
 const namePattern = '[a-zA-Z_:][a-zA-Z0-9_:]*'
@@ -55,7 +55,7 @@ function parseLabels(text: string | undefined, line: string): Record<string, str
   return labels
 }
 
-function belongs(sample: string, family: Family): boolean {
+function belongs(sample: string, family: MetricFamily): boolean {
   if (family.type === 'histogram')
     return [`${family.name}_bucket`, `${family.name}_sum`, `${family.name}_count`].includes(sample)
   if (family.type === 'summary') return [family.name, `${family.name}_sum`, `${family.name}_count`].includes(sample)
@@ -63,11 +63,11 @@ function belongs(sample: string, family: Family): boolean {
 }
 
 /** Parse an exposition; returns the families by name. */
-export function parseExposition(text: string): Map<string, Family> {
-  const families = new Map<string, Family>()
+export function parseExposition(text: string): Map<string, MetricFamily> {
+  const families = new Map<string, MetricFamily>()
   const helps = new Map<string, string>()
   const series = new Set<string>()
-  let current: Family | undefined
+  let current: MetricFamily | undefined
   if (!text.endsWith('\n')) throw new Error('the exposition does not end with a line feed')
   for (const line of text.slice(0, -1).split('\n')) {
     if (line === '') continue
@@ -99,7 +99,7 @@ export function parseExposition(text: string): Map<string, Family> {
 }
 
 /** The family `name`; throws when it is missing or not of `type`. */
-export function family(families: Map<string, Family>, name: string, type: MetricType): Family {
+export function metricFamily(families: Map<string, MetricFamily>, name: string, type: MetricType): MetricFamily {
   const found = families.get(name)
   if (found === undefined) throw new Error(`no metric ${name}`)
   if (found.type !== type) throw new Error(`${name} is a ${found.type}, not a ${type}`)
@@ -108,7 +108,7 @@ export function family(families: Map<string, Family>, name: string, type: Metric
 
 /** The value of the one sample of `family` named `sample` (default: the family's name) with exactly `labels`. */
 export function sampleValue(
-  found: Family,
+  found: MetricFamily,
   labels: Record<string, string> = {},
   sample = found.name,
 ): number | undefined {

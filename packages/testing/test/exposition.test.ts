@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { family, parseExposition, sampleValue } from './exposition.js'
+import { metricFamily, parseExposition, sampleValue } from '../src/exposition.js'
 
 // The tests' parser must be able to fail: what it rejects, and what it reads.
 
@@ -19,13 +19,13 @@ test('reads families, types, labels (with escapes) and special values', () => {
       '',
     ].join('\n'),
   )
-  const counter = family(families, 'a_total', 'counter')
+  const counter = metricFamily(families, 'a_total', 'counter')
   expect(counter.help).toBe('Things.')
   expect(counter.samples[0]?.labels).toEqual({ listener: 'tcp://127.0.0.1:1', note: 'q"\\\n' })
-  expect(sampleValue(family(families, 'h', 'histogram'), { le: '+Inf' }, 'h_bucket')).toBe(2)
-  expect(sampleValue(family(families, 'h', 'histogram'), {}, 'h_sum')).toBe(1.5)
-  expect(sampleValue(family(families, 'g', 'gauge'))).toBeNaN()
-  expect(() => family(families, 'g', 'counter')).toThrow(/not a counter/)
+  expect(sampleValue(metricFamily(families, 'h', 'histogram'), { le: '+Inf' }, 'h_bucket')).toBe(2)
+  expect(sampleValue(metricFamily(families, 'h', 'histogram'), {}, 'h_sum')).toBe(1.5)
+  expect(sampleValue(metricFamily(families, 'g', 'gauge'))).toBeNaN()
+  expect(() => metricFamily(families, 'g', 'counter')).toThrow(/not a counter/)
 })
 
 test.each([

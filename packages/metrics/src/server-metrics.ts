@@ -10,7 +10,8 @@ import {
   requestHandledChannelName,
   type ServerStats,
 } from '@socketlite/app-server'
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, Gauge, Registry } from 'prom-client'
+import { HandlerDurationHistogram } from './handler-duration-histogram.js'
 import { listenerLabel } from './listener-label.js'
 import { type StatMetric, type StatSample, statMetrics } from './stat-metrics.js'
 
@@ -32,6 +33,13 @@ export interface ServerMetricsOptions {
    * @default [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
    */
   readonly handlerDurationBuckets?: readonly number[]
+  /**
+   * Measure request handlers (`handler_duration_seconds`, `handler_errors_total`). This is the one part with a cost
+   * per request (the server reads the clock around each handler and publishes a message, see the README for the
+   * measured cost); `false` leaves it out, and then the server pays nothing per request.
+   * @default true
+   */
+  readonly handlerDuration?: boolean
 }
 
 /** What {@link createServerMetrics} returns. */
@@ -92,14 +100,14 @@ export function createServerMetrics<TRequest, TSession extends AppSession<TReque
     throw new InvalidArgumentError('handlerDurationBuckets must be positive finite numbers of seconds')
   }
   const registry = options.registry ?? new Registry()
+  const timed = options.handlerDuration ?? true
   const names = [
     'sessions',
     'connections_accepted_total',
     'sessions_closed_total',
     'send_queue_bytes',
     'receive_buffered_bytes',
-    'handler_duration_seconds',
-    'handler_errors_total',
+    ...(timed ? ['handler_duration_seconds', 'handler_errors_total'] : []),
     ...statMetrics.map((metric) => metric.name),
   ].map((name) => prefix + name)
   for (const name of names) {
@@ -171,27 +179,8 @@ export function createServerMetrics<TRequest, TSession extends AppSession<TReque
   server.on('started', onStarted)
 
   // Per listener, from the request-handled diagnostics channel.
-  const duration = new Histogram({
-    name: `${prefix}handler_duration_seconds`,
-    help: 'How long request handlers (a command or the newRequestReceived listeners) took until they returned or their promise settled, per listener.',
-    labelNames: ['listener'],
-    buckets: [...buckets],
-    registers,
-  })
-  const handlerErrors = new Counter({
-    name: `${prefix}handler_errors_total`,
-    help: 'Request handlers that threw or rejected, per listener.',
-    labelNames: ['listener'],
-    registers,
-  })
-  const onRequestHandled = (message: unknown): void => {
-    const handled = message as RequestHandledMessage
-    if (handled.session.server !== (server as unknown)) return
-    const labels = labelsOf(handled.session.listener)
-    duration.observe(labels, handled.duration / 1000)
-    if (handled.failed) handlerErrors.inc(labels)
-  }
-  diagnosticsChannel.subscribe(requestHandledChannelName, onRequestHandled)
+  const onRequestHandled = timed ? handlerMetrics(server, prefix, buckets, registers) : undefined
+  if (onRequestHandled !== undefined) diagnosticsChannel.subscribe(requestHandledChannelName, onRequestHandled)
 
   // Server-wide, from getStats() when scraped.
   for (const metric of statMetrics) registerStatMetric(metric, prefix, registers, snapshot)
@@ -206,9 +195,37 @@ export function createServerMetrics<TRequest, TSession extends AppSession<TReque
       server.off('newSessionConnected', onConnected)
       server.off('sessionClosed', onClosed)
       server.off('started', onStarted)
-      diagnosticsChannel.unsubscribe(requestHandledChannelName, onRequestHandled)
+      if (onRequestHandled !== undefined) diagnosticsChannel.unsubscribe(requestHandledChannelName, onRequestHandled)
       for (const name of names) registry.removeSingleMetric(name)
     },
+  }
+}
+
+/** The handler metrics of `server`; returns the channel subscriber that feeds them. */
+function handlerMetrics(
+  server: object,
+  prefix: string,
+  buckets: readonly number[],
+  registers: Registry[],
+): (message: unknown) => void {
+  const duration = new HandlerDurationHistogram(
+    `${prefix}handler_duration_seconds`,
+    'How long request handlers (a command or the newRequestReceived listeners) took until they returned or their promise settled, per listener.',
+    buckets,
+    registers,
+  )
+  const handlerErrors = new Counter({
+    name: `${prefix}handler_errors_total`,
+    help: 'Request handlers that threw or rejected, per listener.',
+    labelNames: ['listener'],
+    registers,
+  })
+  return (message) => {
+    const handled = message as RequestHandledMessage
+    if (handled.session.server !== server) return
+    const listener = handled.session.listener
+    duration.record(listener, handled.duration / 1000)
+    if (handled.failed) handlerErrors.inc(labelsOf(listener))
   }
 }
 

@@ -259,6 +259,17 @@ describe('options and close()', () => {
     again.close()
   })
 
+  test('handlerDuration: false leaves the handler metrics out and does not subscribe', async () => {
+    const server = makeServer({ ip: '127.0.0.1', port: 0 })
+    const metrics = makeMetrics(server, { handlerDuration: false })
+    expect(diagnosticsChannel.hasSubscribers(requestHandledChannelName)).toBe(false)
+    expect(metrics.names).not.toContain('socketlite_handler_duration_seconds')
+    expect(metrics.names).not.toContain('socketlite_handler_errors_total')
+    const families = parseExposition(await metrics.registry.metrics())
+    expect(families.has('socketlite_handler_duration_seconds')).toBe(false)
+    expect(families.has('socketlite_requests_total')).toBe(true)
+  })
+
   test('bad options throw InvalidArgumentError', () => {
     const server = makeServer({ ip: '127.0.0.1', port: 0 })
     for (const options of [{ prefix: '1x_' }, { prefix: 'a-b' }, { handlerDurationBuckets: [0.1, -1] }]) {

@@ -1,3 +1,4 @@
+import dgram from 'node:dgram'
 import diagnosticsChannel from 'node:diagnostics_channel'
 import { once } from 'node:events'
 import { setTimeout as delay } from 'node:timers/promises'
@@ -11,7 +12,7 @@ import {
   sampleValue,
 } from '@socketlite/testing'
 import { Registry } from 'prom-client'
-import { describe, expect, test } from 'vitest'
+import { describe, expect, onTestFinished, test } from 'vitest'
 import { createServerMetrics, listenerLabel } from '../src/index.js'
 import { fieldsExportedPerListener, statMetrics } from '../src/stat-metrics.js'
 import { connect, get, makeMetrics, makeServer, scrape, serveMetrics } from './helpers.js'
@@ -229,6 +230,35 @@ describe('createServerMetrics, scraped over loopback', () => {
     expect(targetMetrics.names.every((name) => name.startsWith('target_'))).toBe(true)
     expect(clientMetrics.names).toHaveLength(targetMetrics.names.length)
   })
+})
+
+test('UDP: a session per peer, labelled udp://', async () => {
+  const server = makeServer({ ip: '127.0.0.1', port: 0, mode: 'udp' })
+  server.on('newRequestReceived', (session, request) => {
+    session.trySend(`${request.body}\r\n`)
+  })
+  const metrics = makeMetrics(server)
+  const [bound] = await server.start()
+  const peer = dgram.createSocket('udp4')
+  onTestFinished(() => new Promise<void>((resolve) => peer.close(() => resolve())))
+  peer.send('ECHO over udp\r\n', bound?.port ?? 0, '127.0.0.1')
+  const [reply] = (await once(peer, 'message', { signal: AbortSignal.timeout(2_000) })) as [Buffer]
+  expect(reply.toString()).toBe('over udp\r\n')
+  const listener = listenerLabel(bound)
+  expect(listener).toBe(`udp://127.0.0.1:${bound?.port}`)
+  const families = parseExposition(await metrics.registry.metrics())
+  expect(sampleValue(metricFamily(families, 'socketlite_sessions', 'gauge'), { listener })).toBe(1)
+  expect(sampleValue(metricFamily(families, 'socketlite_connections_accepted_total', 'counter'), { listener })).toBe(1)
+  expect(
+    sampleValue(
+      metricFamily(families, 'socketlite_handler_duration_seconds', 'histogram'),
+      { listener },
+      'socketlite_handler_duration_seconds_count',
+    ),
+  ).toBe(1)
+  expect(sampleValue(metricFamily(families, 'socketlite_received_bytes_total', 'counter'))).toBe(
+    'ECHO over udp\r\n'.length,
+  )
 })
 
 describe('options and close()', () => {

@@ -131,6 +131,13 @@ describe('socketlite-echo --metrics (the built binary)', () => {
       sampleValue(metricFamily(families, 'socketlite_connections_accepted_total', 'counter'), { listener: url }),
     ).toBe(accepted)
     expect(sampleValue(metricFamily(families, 'socketlite_requests_total', 'counter'))).toBe(accepted)
+    // Summed across workers, except what is the same in each: one worker's chunk size, not twice it.
+    const single = await startWithMetrics(['--port', '0', '--metrics', '127.0.0.1:0'])
+    const chunkBytes = (scraped: Awaited<ReturnType<typeof scrape>>) =>
+      sampleValue(metricFamily(scraped, 'socketlite_send_pool_chunk_bytes', 'gauge'))
+    expect(chunkBytes(families)).toBe(chunkBytes(await scrape(single.metricsUrl)))
+    single.echo.child.kill('SIGTERM')
+    expect(await single.echo.exit()).toBe(0)
     echo.child.kill('SIGTERM')
     expect(await echo.exit(20_000)).toBe(0)
   })

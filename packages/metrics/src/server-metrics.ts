@@ -252,7 +252,13 @@ function registerStatMetric(metric: StatMetric, prefix: string, registers: Regis
     const value = metric.read(snapshot.stats())
     return typeof value === 'number' ? [[{}, value]] : value
   }
-  const config = { name: prefix + metric.name, help: metric.help, labelNames: [...metric.labelNames], registers }
+  const config = {
+    name: prefix + metric.name,
+    help: metric.help,
+    labelNames: [...metric.labelNames],
+    registers,
+    aggregator: metric.aggregator ?? 'sum',
+  }
   if (metric.type === 'counter') {
     new Counter({
       ...config,

@@ -17,6 +17,11 @@ export interface StatMetric {
   readonly labelNames: readonly string[]
   /** The `getStats()` fields it reads, as dotted paths; a path covers every field under it. */
   readonly fields: readonly string[]
+  /**
+   * How prom-client's `AggregatorRegistry` combines it across cluster workers.
+   * @default 'sum'
+   */
+  readonly aggregator?: 'sum' | 'first' | 'min' | 'max' | 'average' | 'omit'
   /** Its value, or one value per label set. */
   readonly read: (stats: ServerStats) => number | readonly StatSample[]
 }
@@ -119,6 +124,7 @@ export const statMetrics: readonly StatMetric[] = [
     type: 'gauge',
     labelNames: [],
     fields: ['sendPool.chunkSize'],
+    aggregator: 'first', // the same in every worker
     read: (stats) => stats.sendPool.chunkSize,
   },
   counter(

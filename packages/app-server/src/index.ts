@@ -122,6 +122,7 @@ export type {
   AppSessionClass,
 } from './app-server-options.js'
 export { AppSession, type AppSessionInit, type SendOptions } from './app-session.js'
+export { type RequestHandledMessage, requestHandledChannelName } from './diagnostics.js'
 export type { CommandHandler } from './request-router.js'
 export { parseServerConfig } from './resolve-server-config.js'
 export { type ServerConfigDefaults, serverConfigDefaults } from './server-config-schema.js'

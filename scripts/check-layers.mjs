@@ -17,6 +17,7 @@ const libs = [
   'app-server',
   'client',
   'redis-adapter',
+  'metrics',
 ]
 
 /** What each library may import: the transitive closure of API.md's "depends on" column. */
@@ -31,6 +32,16 @@ export const allowed = {
   'app-server': ['socket-base', 'sending-queue', 'protocol', 'listener', 'session-async', 'session-tls', 'session-udp'],
   client: ['socket-base', 'sending-queue', 'protocol', 'session-async', 'session-tls', 'session-udp'],
   'redis-adapter': ['socket-base'],
+  metrics: [
+    'socket-base',
+    'sending-queue',
+    'protocol',
+    'listener',
+    'session-async',
+    'session-tls',
+    'session-udp',
+    'app-server',
+  ],
   testing: ['socket-base'],
 }
 

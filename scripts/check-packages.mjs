@@ -7,7 +7,7 @@
 // 3. runs publint (strict) on each tarball;
 // 4. installs the tarballs into a temporary folder (third-party dependencies linked from this workspace, so no
 //    network) and runs a CommonJS consumer (`require()`, Node >= 20.19) and an ES module consumer (`import`): each
-//    loads every package and runs the README's server over loopback (ECHO → reply).
+//    loads every package and runs the README's server over loopback (ECHO → reply), its metrics counting the request.
 // Prints one line per package and exits 1 on any problem. `.ci/run` and `pnpm release` run it.
 import { execFileSync } from 'node:child_process'
 import {
@@ -153,6 +153,8 @@ async function main () {
   server.on('newRequestReceived', async (session, request) => {
     if (request.key === 'ECHO') await session.send(request.body + '\\r\\n')
   })
+  const { createServerMetrics } = ${load('@socketlite/metrics')}
+  const metrics = createServerMetrics(server)
   const [{ port }] = await server.start()
   const timer = setTimeout(() => { console.error('no reply within 5 s'); process.exit(1) }, 5000)
   const reply = await new Promise((resolve, reject) => {
@@ -162,9 +164,12 @@ async function main () {
     client.on('error', reject)
   })
   clearTimeout(timer)
+  const exposition = await metrics.registry.metrics()
+  metrics.close()
   await server.stop()
   if (reply !== 'hello\\r\\n') throw new Error('unexpected reply ' + JSON.stringify(reply))
-  console.log('ok: ' + names.length + ' packages loaded, the README server answered')
+  if (!exposition.includes('\\nsocketlite_requests_total 1\\n')) throw new Error('metrics: ' + exposition)
+  console.log('ok: ' + names.length + ' packages loaded, the README server answered, its metrics counted the request')
 }
 main().catch((error) => { console.error(error); process.exit(1) })
 `

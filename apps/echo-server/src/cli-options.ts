@@ -12,6 +12,7 @@ import type { LengthFieldLength } from '@socketlite/protocol'
 import { EchoFilterFactory, type EchoProtocolName, type EchoProtocolOptions } from './echo-protocol.js'
 import { parseListenUrl } from './endpoint-url.js'
 import { parseEscapes } from './escapes.js'
+import type { MetricsAddress } from './metrics-endpoint.js'
 
 /** The port used when neither the flags nor the config file give an endpoint. */
 export const defaultEchoPort = 7000
@@ -45,6 +46,7 @@ export interface CliFlags {
   maxRequestLength?: number
   maxConnections?: number
   cluster?: number
+  metrics?: MetricsAddress
   logLevel: LogLevel
   logFormat?: LogFormat
 }
@@ -60,6 +62,8 @@ export interface CliOptions {
   readonly logFormat: LogFormat | undefined
   /** Worker processes (`--cluster`), or `undefined` for one process. */
   readonly cluster: number | undefined
+  /** Where to serve Prometheus metrics (`--metrics host:port`), or `undefined` for none. */
+  readonly metrics: MetricsAddress | undefined
 }
 
 type RawConfig = Record<string, unknown>
@@ -211,7 +215,14 @@ export function resolveCliOptions(flags: CliFlags): CliOptions {
         `frame-size limit (--max-request-length / maxRequestLength ${maxRequestLength}): every frame would be refused`,
     )
   }
-  return { config, protocol, logLevel: flags.logLevel, logFormat: flags.logFormat, cluster: flags.cluster }
+  return {
+    config,
+    protocol,
+    logLevel: flags.logLevel,
+    logFormat: flags.logFormat,
+    cluster: flags.cluster,
+    metrics: flags.metrics,
+  }
 }
 
 function withoutCertificate(config: ServerConfig): ServerConfig {

@@ -12,6 +12,7 @@ import {
 import { runClusterPrimary } from './cluster-primary.js'
 import { echoProtocolDefaults, echoProtocolNames } from './echo-protocol.js'
 import { type EchoServer, startEchoServer } from './echo-server.js'
+import { parseMetricsAddress } from './metrics-endpoint.js'
 import { PinoLogFactory } from './pino-log-factory.js'
 import { waitForStopSignal } from './stop-signal.js'
 import { logStopped } from './stop-summary.js'
@@ -238,6 +239,21 @@ export function createProgram(): Command {
         'one process, no workers',
       ),
     )
+    .addOption(
+      shownDefault(
+        new Option(
+          '--metrics <host:port>',
+          'serve Prometheus metrics on http://HOST:PORT/metrics (IPv6 as [::1]:PORT, 0 = ephemeral)',
+        ).argParser((text) => {
+          try {
+            return parseMetricsAddress(text)
+          } catch (error) {
+            throw new UsageError((error as Error).message)
+          }
+        }),
+        'off',
+      ),
+    )
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(logLevels).default('info'))
     .addOption(
       shownDefault(
@@ -253,7 +269,7 @@ export function createProgram(): Command {
       'after',
       `
 Output: the first stdout lines are one per endpoint, "listening tcp://127.0.0.1:7000" (tls://, udp://), with the
-actual port when 0 was asked. Logs go to stderr. When it stops, one summary line (sessions, requests, bytes, close
+actual port when 0 was asked; with --metrics, then "metrics http://127.0.0.1:9464/metrics". Logs go to stderr. When it stops, one summary line (sessions, requests, bytes, close
 reasons); the full statistics are fields of that line in JSON logs, and a debug line in pretty logs.
 SIGINT/SIGTERM stop gracefully (queued replies are sent) and exit 0; a second signal exits at once.
 Exit codes: 0 stopped cleanly, 1 could not start, 2 usage or configuration error.
@@ -264,7 +280,8 @@ Examples:
   socketlite-echo --port 7000 --protocol length-field --length-field-length 2
   socketlite-echo --listen tcp://127.0.0.1:7000 --listen tls://[::1]:7001
   socketlite-echo --mode udp --port 7002 --protocol begin-end
-  socketlite-echo --config server.json --log-level warn --cluster auto`,
+  socketlite-echo --config server.json --log-level warn --cluster auto
+  socketlite-echo --port 7000 --metrics 127.0.0.1:9464   (then: curl 127.0.0.1:9464/metrics)`,
     )
 }
 
@@ -356,11 +373,17 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   const stopSignal = waitForStopSignal(io.signal)
   let echo: EchoServer
   try {
-    echo = await startEchoServer({ config: options.config, protocol: options.protocol, logFactory })
+    echo = await startEchoServer({
+      config: options.config,
+      protocol: options.protocol,
+      logFactory,
+      ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    })
   } catch (error) {
     return reportStartError(io, error)
   }
   io.stdout.write(echo.urls.map((url) => `listening ${url}\n`).join(''))
+  if (echo.metricsUrl !== undefined) io.stdout.write(`metrics ${echo.metricsUrl}\n`)
   const started = performance.now()
   const reason = await stopSignal
   echo.server.logger.info('Stopping: sending the queued replies, then closing every session', { reason })

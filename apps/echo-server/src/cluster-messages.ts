@@ -15,6 +15,8 @@ export interface WorkerSetup {
   readonly logLevel: LogLevel
   /** `pretty` or `json`; undefined: pretty on a terminal, JSON otherwise. */
   readonly logFormat?: LogFormat | undefined
+  /** `--metrics` was given: make metrics for the primary to collect (prom-client's cluster messages). */
+  readonly metrics?: boolean
 }
 
 /** Worker → primary. */

@@ -1,6 +1,8 @@
 import cluster, { type Worker } from 'node:cluster'
+import { AggregatorRegistry } from 'prom-client'
 import { type CliOptions, configUsesTls } from './cli-options.js'
 import type { CliIo } from './cli-program.js'
+import { reportStartError } from './cli-program.js'
 import {
   encodeWorkerSetup,
   isMessage,
@@ -8,6 +10,7 @@ import {
   type WorkerMessage,
   workerSetupVariable,
 } from './cluster-messages.js'
+import { type MetricsEndpoint, startMetricsEndpoint } from './metrics-endpoint.js'
 import { PinoLogFactory } from './pino-log-factory.js'
 import { generateSelfSignedCertificate, type SelfSignedCertificate } from './self-signed-certificate.js'
 import { waitForStopSignal } from './stop-signal.js'
@@ -93,6 +96,7 @@ export async function runClusterPrimary(
         protocol: options.protocol,
         logLevel: options.logLevel,
         logFormat: options.logFormat,
+        metrics: options.metrics !== undefined,
       }),
     })
     live.add(worker)
@@ -150,8 +154,26 @@ export async function runClusterPrimary(
     await certificate?.cleanup()
     return startFailure
   }
+  let metricsEndpoint: MetricsEndpoint | undefined
+  if (options.metrics !== undefined) {
+    // Every worker's metrics, summed (prom-client asks each worker over the cluster's IPC channel at each scrape).
+    const aggregator = new AggregatorRegistry()
+    try {
+      metricsEndpoint = await startMetricsEndpoint(
+        { metrics: () => aggregator.clusterMetrics(), contentType: aggregator.contentType },
+        options.metrics,
+      )
+    } catch (error) {
+      phase = 'stopping'
+      stopAll()
+      await allExited()
+      await certificate?.cleanup()
+      return reportStartError(io, error)
+    }
+  }
   phase = 'running'
   io.stdout.write((urls ?? []).map((url) => `listening ${url}\n`).join(''))
+  if (metricsEndpoint !== undefined) io.stdout.write(`metrics ${metricsEndpoint.url}\n`)
   logger.info('Cluster ready', { workers: size, urls })
 
   const reason = await Promise.race([stopSignal, allExited().then(() => 'every worker is gone')])
@@ -161,6 +183,7 @@ export async function runClusterPrimary(
     stopAll()
   }
   await allExited()
+  await metricsEndpoint?.close()
   await certificate?.cleanup()
   logger.info('Cluster stopped')
   return failure ?? 0

@@ -1,4 +1,5 @@
 import cluster from 'node:cluster'
+import { AggregatorRegistry, Registry } from 'prom-client'
 import type { CliIo } from './cli-program.js'
 import { reportStartError } from './cli-program.js'
 import {
@@ -50,7 +51,12 @@ export async function runClusterWorker(): Promise<number> {
   })
   let echo: EchoServer
   try {
-    echo = await startEchoServer({ config: setup.config, protocol: setup.protocol, logFactory })
+    echo = await startEchoServer({
+      config: setup.config,
+      protocol: setup.protocol,
+      logFactory,
+      ...(setup.metrics === true ? { metricsRegistry: workerMetricsRegistry() } : {}),
+    })
   } catch (error) {
     const exitCode = reportStartError(io, error)
     await send({ type: 'failed', exitCode })
@@ -63,4 +69,15 @@ export async function runClusterWorker(): Promise<number> {
   await echo.stop()
   logStopped(echo.server.logger, echo.server.getStats(), performance.now() - started, logFactory.pretty)
   return 0
+}
+
+/**
+ * The registry of this worker's metrics, answered to the primary's requests (prom-client's cluster messages: making
+ * an `AggregatorRegistry` in a worker installs the answering listener; `setRegistries` says which registry).
+ */
+function workerMetricsRegistry(): Registry {
+  const registry = new Registry()
+  AggregatorRegistry.setRegistries(registry)
+  new AggregatorRegistry()
+  return registry
 }

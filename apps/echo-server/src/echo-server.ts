@@ -8,9 +8,12 @@ import {
   type ServerConfig,
   SocketError,
 } from '@socketlite/app-server'
+import { createServerMetrics, type ServerMetrics } from '@socketlite/metrics'
+import type { Registry } from 'prom-client'
 import type { EchoFrame } from './echo-frame.js'
 import { EchoFilterFactory, type EchoProtocolOptions } from './echo-protocol.js'
 import { formatListenerUrl } from './endpoint-url.js'
+import { type MetricsAddress, type MetricsEndpoint, startMetricsEndpoint } from './metrics-endpoint.js'
 import { PinoLogFactory } from './pino-log-factory.js'
 import { generateSelfSignedCertificate, type SelfSignedCertificate } from './self-signed-certificate.js'
 
@@ -31,6 +34,17 @@ export interface EchoServerOptions {
    * @default new PinoLogFactory() (info level, standard error)
    */
   logFactory?: LogFactory
+  /**
+   * Serve Prometheus metrics (`@socketlite/metrics`) on `http://host:port/metrics` (`--metrics`).
+   * @default undefined (no metrics)
+   */
+  metrics?: MetricsAddress
+  /**
+   * The prom-client registry the metrics are made in; with `metricsRegistry` and no `metrics`, metrics are made but
+   * not served (a `--cluster` worker: the primary serves every worker's, aggregated).
+   * @default a new registry, when `metrics` is given
+   */
+  metricsRegistry?: Registry
 }
 
 /** Where a self-signed certificate of the server lives. */
@@ -51,6 +65,8 @@ export interface EchoServer extends AsyncDisposable {
   readonly urls: readonly string[]
   /** The self-signed certificate made at start, when a TLS endpoint had none. */
   readonly selfSignedCertificate: EchoServerCertificate | undefined
+  /** Where the metrics are served (`http://127.0.0.1:9464/metrics`), when `metrics` was given. */
+  readonly metricsUrl: string | undefined
   /**
    * Graceful stop: no new connections, every session closed with `ServerShutdown` after its queued replies are
    * sent (at most `closeTimeOut` each), then the self-signed certificate files are removed. Idempotent.
@@ -120,8 +136,10 @@ export async function startEchoServer(options: EchoServerOptions): Promise<EchoS
     })
     config = { ...config, certificate: { certFile: certificate.certFile, keyFile: certificate.keyFile } }
   }
-  let server: AppServer<EchoFrame, AppSession<EchoFrame>>
+  let server: AppServer<EchoFrame, AppSession<EchoFrame>> | undefined
   let endpoints: ListenerInfo[]
+  let metrics: ServerMetrics | undefined
+  let metricsEndpoint: MetricsEndpoint | undefined
   try {
     server = new AppServer<EchoFrame>({
       config,
@@ -130,8 +148,20 @@ export async function startEchoServer(options: EchoServerOptions): Promise<EchoS
     })
     const logger = server.logger
     server.on('newRequestReceived', (session, request) => echo(session, request, logger))
+    // Made before start(), so that every session is counted.
+    if (options.metrics !== undefined || options.metricsRegistry !== undefined) {
+      metrics = createServerMetrics(
+        server,
+        options.metricsRegistry === undefined ? {} : { registry: options.metricsRegistry },
+      )
+    }
     endpoints = await server.start()
+    if (metrics !== undefined && options.metrics !== undefined) {
+      metricsEndpoint = await startMetricsEndpoint(metrics.registry, options.metrics)
+    }
   } catch (error) {
+    metrics?.close()
+    await server?.stop()
     await certificate?.cleanup()
     throw error
   }
@@ -141,13 +171,20 @@ export async function startEchoServer(options: EchoServerOptions): Promise<EchoS
       certFile: certificate.certFile,
     })
   }
-  server.logger.info('Echo server listening', { urls, protocol: filterFactory.description })
+  server.logger.info('Echo server listening', {
+    urls,
+    protocol: filterFactory.description,
+    ...(metricsEndpoint === undefined ? {} : { metrics: metricsEndpoint.url }),
+  })
   let stopping: Promise<void> | undefined
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       try {
         await server.stop()
       } finally {
+        // After the server: a scrape during the graceful stop still answers.
+        await metricsEndpoint?.close()
+        metrics?.close()
         await certificate?.cleanup()
       }
     })()
@@ -161,6 +198,7 @@ export async function startEchoServer(options: EchoServerOptions): Promise<EchoS
       certificate === undefined
         ? undefined
         : { cert: certificate.cert, certFile: certificate.certFile, keyFile: certificate.keyFile },
+    metricsUrl: metricsEndpoint?.url,
     stop,
     [Symbol.asyncDispose]: stop,
   }

@@ -56,6 +56,12 @@ export {
   schemeOf,
 } from './endpoint-url.js'
 export { formatEscapes, parseEscapes } from './escapes.js'
+export {
+  type MetricsAddress,
+  type MetricsEndpoint,
+  parseMetricsAddress,
+  startMetricsEndpoint,
+} from './metrics-endpoint.js'
 export { PinoLogFactory, type PinoLogFactoryInit } from './pino-log-factory.js'
 export { RawEchoFilter } from './raw-echo-filter.js'
 export {

@@ -14,6 +14,7 @@ import {
   parseCommandLine,
   parseEscapes,
   parseListenUrl,
+  parseMetricsAddress,
 } from '../src/index.js'
 
 interface Captured {
@@ -74,6 +75,19 @@ describe('command line', () => {
     expect(parsed.protocol.protocol).toBe('line')
     expect(parsed.logLevel).toBe('info')
     expect(parsed.cluster).toBeUndefined()
+    expect(parsed.metrics).toBeUndefined()
+  })
+
+  test('--metrics host:port (IPv6 in brackets, port 0 allowed); anything else exits 2', () => {
+    expect(options(['--metrics', '127.0.0.1:9464']).metrics).toEqual({ host: '127.0.0.1', port: 9464 })
+    expect(options(['--metrics', '[::1]:0']).metrics).toEqual({ host: '::1', port: 0 })
+    expect(options(['--metrics', 'localhost:9100']).metrics).toEqual({ host: 'localhost', port: 9100 })
+    for (const bad of ['9464', '127.0.0.1', '127.0.0.1:', '127.0.0.1:70000', '::1:9464', 'host:port', ':9464']) {
+      const { result, output } = parse(['--metrics', bad])
+      expect(result, bad).toBe(2)
+      expect(output.stderr(), bad).toMatch(/^socketlite-echo: error: .*--metrics must be host:port/)
+    }
+    expect(errorCode(() => parseMetricsAddress('x'))).toBe('ERR_INVALID_ARGUMENT')
   })
 
   test('every framing flag of socketlite-load is accepted, with its escapes', () => {
@@ -156,6 +170,7 @@ describe('command line', () => {
       '(default: 10000)',
       '(choices: debug, info, warn, error, silent; default: info)',
       '(choices: pretty, json; default: pretty on a terminal, json otherwise)',
+      'serve Prometheus metrics on http://HOST:PORT/metrics (IPv6 as [::1]:PORT, 0 = ephemeral) (default: off)',
     ]) {
       expect(help).toContain(shown)
     }

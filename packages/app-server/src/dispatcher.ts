@@ -8,6 +8,7 @@ import {
   type SocketSessionHandler,
 } from '@socketlite/socket-base'
 import type { AppSession } from './app-session.js'
+import { publishRequestHandled, requestHandledChannel } from './diagnostics.js'
 import { clock, isThenable, kSendingEnded, kWritable, type ServerContext } from './internal.js'
 
 /** Where a session is in its life, in order. */
@@ -64,6 +65,11 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
   protected closedReason: CloseReason | undefined
   /** The callbacks of an awaited handler, made once per session that ever awaits one. */
   #callbacks: { readonly settled: () => void; readonly failed: (error: unknown) => void } | undefined
+  /**
+   * When the awaited request handler was called (a `performance.now()` reading), while the request-handled
+   * diagnostics channel has subscribers; -1 otherwise (no handler awaited, a connect handler, or nobody listens).
+   */
+  #handlerStarted = -1
 
   constructor(session: AppSession<TRequest>, socket: SocketSession, context: ServerContext<TRequest>) {
     this.session = session
@@ -180,24 +186,43 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
   protected handle(request: TRequest): boolean {
     const context = this.context
     context.counters.requests++
+    // Handler timing costs one property read per request unless someone subscribed (see diagnostics.ts).
+    const started = requestHandledChannel.hasSubscribers ? performance.now() : -1
     let result: unknown
     try {
       result = context.router.request(this.session, request)
     } catch (error) {
+      if (started >= 0) publishRequestHandled(this.session as AppSession<unknown>, started, true)
       this.handlerFailed(error)
       return false
     }
-    if (!isThenable(result)) return false
+    if (!isThenable(result)) {
+      if (started >= 0) publishRequestHandled(this.session as AppSession<unknown>, started, false)
+      return false
+    }
+    this.#handlerStarted = started
     this.await(result)
     return true
+  }
+
+  /** The awaited handler settled: publish its timing if it was a timed request handler. */
+  #requestSettled(failed: boolean): void {
+    const started = this.#handlerStarted
+    if (started < 0) return
+    this.#handlerStarted = -1
+    publishRequestHandled(this.session as AppSession<unknown>, started, failed)
   }
 
   /** Wait for an asynchronous handler: nothing else of this session is dispatched until it settles. */
   protected await(result: PromiseLike<unknown>): void {
     this.busy = true
     this.#callbacks ??= {
-      settled: () => this.settled(),
+      settled: () => {
+        if (this.#handlerStarted >= 0) this.#requestSettled(false)
+        this.settled()
+      },
       failed: (error: unknown) => {
+        if (this.#handlerStarted >= 0) this.#requestSettled(true)
         this.handlerFailed(error)
         this.settled()
       },

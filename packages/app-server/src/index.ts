@@ -130,6 +130,7 @@ export type {
   AppSessionClass,
 } from './app-server-options.js'
 export { AppSession, type AppSessionInit, type SendOptions } from './app-session.js'
+export { type RequestHandledMessage, requestHandledChannelName } from './diagnostics.js'
 export { InProcessAdapter, type InProcessAdapterInit } from './in-process-adapter.js'
 export type { CommandHandler } from './request-router.js'
 export { parseServerConfig } from './resolve-server-config.js'

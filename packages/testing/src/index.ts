@@ -33,6 +33,14 @@ export {
   type FakeClusterNodeInit,
   type FakeClusterSession,
 } from './cluster-node.js'
+export {
+  type MetricFamily,
+  type MetricSample,
+  type MetricType,
+  metricFamily,
+  parseExposition,
+  sampleValue,
+} from './exposition.js'
 export { connectLineClient, type LineClient } from './line-client.js'
 export { type LineReader, lineReader } from './line-reader.js'
 export { readBytes, readUntilEnd } from './read.js'

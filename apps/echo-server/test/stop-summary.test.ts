@@ -34,6 +34,16 @@ const quiet: ServerStats = {
   datagramsDropped: 0,
   datagramErrors: 0,
   sendPool: { chunkSize: 16_384, maxChunks: 2_048, chunks: 4, inUse: 0, overflows: 0 },
+  cluster: {
+    connected: true,
+    published: 0,
+    received: 0,
+    missed: 0,
+    dropped: 0,
+    subscriptions: 0,
+    reconnects: 0,
+    unavailable: 0,
+  },
 }
 
 function recordingLogger(): Logger & { lines: { level: string; message: string; fields?: object }[] } {

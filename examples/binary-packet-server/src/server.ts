@@ -22,8 +22,8 @@ export interface BinaryPacketServerOptions {
 }
 
 /**
- * SuperSocketLite's `BinaryPacketServer`: binary packets with a 12-byte header, dispatched by packet id through a
- * handler map. Call `start()` on the result.
+ * SuperSocketLite's `BinaryPacketServer`: binary packets with a 12-byte header, each packet id routed to its handler
+ * as a command (`server.command`). Call `start()` on the result.
  * @throws {ConfigError} a bad port or `maxRequestLength`.
  */
 export function createBinaryPacketServer(options: BinaryPacketServerOptions): AppServer<BinaryPacket> {
@@ -33,9 +33,9 @@ export function createBinaryPacketServer(options: BinaryPacketServerOptions): Ap
     receiveFilterFactory: () => new BinaryPacketReceiveFilter(),
     ...(options.logFactory === undefined ? {} : { logFactory: options.logFactory }),
   })
+  // One command per packet id (a packet's key is its id as text); packets of other ids fall through to here.
+  for (const [packetId, handler] of handlers) server.command(String(packetId), handler)
   server.on('newRequestReceived', (session, packet) => {
-    const handler = handlers.get(packet.packetId)
-    if (handler !== undefined) return handler(session, packet)
     session.logger.warn('Unknown packet id; dropped', { sessionId: session.sessionId, packetId: packet.packetId })
   })
   return server

@@ -1,5 +1,6 @@
 import { silentLogFactory } from '@socketlite/app-server'
-import { connectLineClient } from '@socketlite/testing'
+import { RedisAdapter } from '@socketlite/redis-adapter'
+import { connectLineClient, startRedisServer } from '@socketlite/testing'
 import { expect, onTestFinished, test } from 'vitest'
 import { type ChatServerOptions, createChatServer } from '../src/server.js'
 
@@ -73,4 +74,47 @@ test('a pipelined script: every line of one write is answered in order', async (
   const heard = []
   for (let index = 0; index < 6; index++) heard.push(await dave.hear())
   expect(heard).toEqual(['LOGIN OK dave', 'ENTER OK 0', 'USERS 0 dave', 'CHAT dave one', 'CHAT dave two', 'LEAVE OK'])
+})
+
+test('two instances on one Redis: rooms span both, capacity counts both, leaving is seen on both', async () => {
+  const redis = await startRedisServer()
+  onTestFinished(() => redis.stop())
+  const one = await startChat({ adapter: new RedisAdapter({ url: redis.url }), maxUsersPerRoom: 3 })
+  const two = await startChat({ adapter: new RedisAdapter({ url: redis.url }), maxUsersPerRoom: 3 })
+  const ann = await client(one.port)
+  const bob = await client(two.port)
+  const cid = await client(two.port)
+  const dan = await client(one.port)
+  for (const [each, name] of [
+    [ann, 'ann'],
+    [bob, 'bob'],
+    [cid, 'cid'],
+    [dan, 'dan'],
+  ] as const)
+    expect(await each.ask(`LOGIN ${name}`)).toBe(`LOGIN OK ${name}`)
+
+  expect(await ann.ask('ENTER 1')).toBe('ENTER OK 1')
+  expect(await ann.hear()).toBe('USERS 1 ann')
+  expect(await bob.ask('ENTER 1')).toBe('ENTER OK 1')
+  expect(await bob.hear()).toBe('USERS 1 bob') // USERS lists the room's users on this instance
+  expect(await ann.hear()).toBe('JOINED bob') // from the other instance
+  expect(await cid.ask('ENTER 1')).toBe('ENTER OK 1')
+  await cid.hear()
+  expect(await ann.hear()).toBe('JOINED cid')
+  expect(await bob.hear()).toBe('JOINED cid')
+  expect(await dan.ask('ENTER 1')).toBe('ENTER FAIL full') // three seats, taken on both instances
+
+  ann.say('CHAT hello from one')
+  expect(await ann.hear()).toBe('CHAT ann hello from one')
+  expect(await bob.hear()).toBe('CHAT ann hello from one')
+  expect(await cid.hear()).toBe('CHAT ann hello from one')
+  bob.say('CHAT hi from two')
+  expect(await ann.hear()).toBe('CHAT bob hi from two')
+  expect(await cid.hear()).toBe('CHAT bob hi from two')
+  expect(await bob.hear()).toBe('CHAT bob hi from two')
+
+  bob.socket.destroy()
+  expect(await ann.hear()).toBe('LEFT bob')
+  expect(await cid.hear()).toBe('LEFT bob')
+  expect(await dan.ask('ENTER 1')).toBe('ENTER OK 1') // bob's seat is free again, service-wide
 })

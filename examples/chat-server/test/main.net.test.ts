@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
-import { connectLineClient, runMain } from '@socketlite/testing'
+import { connectLineClient, runMain, startRedisServer } from '@socketlite/testing'
 import { expect, onTestFinished, test } from 'vitest'
 
 /** The program the README runs, as built by `build` (or by test/global-setup.ts). */
@@ -49,7 +49,7 @@ test('--help (and -h) prints the usage on stdout and exits 0, starting nothing',
   }
 })
 
-test.each([[['--bogus']], [['--port', 'abc']], [['extra-argument']]])(
+test.each([[['--bogus']], [['--port', 'abc']], [['extra-argument']], [['--redis', 'localhost:6379']]])(
   '%j is a usage error: exit 2, one "chat-server: error: …" message, no stack trace',
   async (args: string[]) => {
     const { code, stdout, stderr } = await runToExit(args)
@@ -59,3 +59,22 @@ test.each([[['--bogus']], [['--port', 'abc']], [['extra-argument']]])(
     expect(stderr).not.toMatch(/\n\s+at /)
   },
 )
+
+test('two processes with --redis on two ports: clients on both see each other', async () => {
+  const redis = await startRedisServer()
+  onTestFinished(() => redis.stop())
+  const one = await runMain(builtMain, ['--port', '0', '--redis', redis.url])
+  const two = await runMain(builtMain, ['--port', '0', '--redis', redis.url])
+  const ann = await connectLineClient(one.ports[0] ?? 0)
+  const bob = await connectLineClient(two.ports[0] ?? 0)
+  ann.say('LOGIN ann\r\nENTER 5')
+  expect([await ann.next(), await ann.next(), await ann.next()]).toEqual(['LOGIN OK ann', 'ENTER OK 5', 'USERS 5 ann'])
+  bob.say('LOGIN bob\r\nENTER 5')
+  expect([await bob.next(), await bob.next(), await bob.next()]).toEqual(['LOGIN OK bob', 'ENTER OK 5', 'USERS 5 bob'])
+  expect(await ann.next()).toBe('JOINED bob')
+  bob.say('CHAT hello ann')
+  expect(await ann.next()).toBe('CHAT bob hello ann')
+  expect(await bob.next()).toBe('CHAT bob hello ann')
+  expect(await one.stop()).toBe(0)
+  expect(await two.stop()).toBe(0)
+})

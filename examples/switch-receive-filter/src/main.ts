@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util'
 import { createSwitchServer } from './server.js'
 
-const name = 'switch-receive-filter'
 const usage = `Usage: node dist/main.js [--port <port>]
 
 SuperSocketLite's SwitchReceiveFilter tutorial: the first byte of each message picks its framing.
@@ -14,44 +13,31 @@ Prints "listening tcp://IP:PORT" once per listener, then serves until SIGINT or 
 gracefully (exit code 0). A bad command line exits with code 2.
 `
 
-/** Writes `<name>: error: <message>` (the convention of socketlite-echo and socketlite-load) and exits with 2. */
+/** `switch-receive-filter: error: <message>` on stderr and exit code 2 (the convention of socketlite-echo and -load). */
 function usageError(message: string): never {
-  process.stderr.write(`${name}: error: ${message}\n(see node dist/main.js --help)\n`)
+  process.stderr.write(`switch-receive-filter: error: ${message}\n(see node dist/main.js --help)\n`)
   process.exit(2)
 }
 
-function port(flag: string, text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65_535) {
-    usageError(`--${flag} must be a port number from 0 to 65535 (0 = any free port), got "${text}"`)
-  }
-  return Number(text)
-}
-
-function readCommandLine() {
+const { values } = (() => {
   try {
-    return parseArgs({
-      options: {
-        port: { type: 'string', default: '5550' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values
+    return parseArgs({ options: { port: { type: 'string', default: '5550' }, help: { type: 'boolean', short: 'h' } } })
   } catch (error) {
-    // node:util's messages: "Unknown option '--x'. To specify a positional argument …" — keep the first sentence
-    const message = (error as Error).message.split(/\.\s|\n/)[0] ?? ''
-    return usageError(message.charAt(0).toLowerCase() + message.slice(1))
+    const first = (error as Error).message.split(/\.\s|\n/)[0] ?? '' // node:util's first sentence
+    return usageError(first.charAt(0).toLowerCase() + first.slice(1))
   }
-}
-
-const values = readCommandLine()
+})()
 if (values.help) {
   process.stdout.write(usage)
   process.exit(0)
 }
+const port = Number(values.port)
+if (!/^\d{1,5}$/.test(values.port) || port > 65_535)
+  usageError(`--port must be a port number from 0 to 65535 (0 = any free port), got "${values.port}"`)
 
-const server = createSwitchServer({ port: port('port', values.port) })
+const server = createSwitchServer({ port })
 // Stop on SIGINT/SIGTERM; the handlers are in place before the address is printed, so no early signal kills us.
 const started = server.start()
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.once(signal, () => void started.finally(() => server.stop()))
-}
 for (const { ip, port } of await started) console.log(`listening tcp://${ip}:${port}`)

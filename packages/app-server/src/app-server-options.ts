@@ -1,6 +1,7 @@
 import type tls from 'node:tls'
 import type {
   CloseReason,
+  ClusterAdapter,
   ConnectionFilter,
   LogFactory,
   ReceiveFilterFactoryLike,
@@ -47,6 +48,13 @@ export interface AppServerOptions<TRequest, TSession extends AppSession<TRequest
    * @default false
    */
   commandKeysIgnoreCase?: boolean
+  /**
+   * Joins this server to a service of many processes (`RedisAdapter` of `@socketlite/redis-adapter`): groups,
+   * `publish`, `sendTo`, `countSessions` and `nodes()` then work service-wide. One adapter per server. Without one
+   * the server uses an {@link InProcessAdapter} of its own, and the same calls work within this process.
+   * @default new InProcessAdapter()
+   */
+  adapter?: ClusterAdapter
 }
 
 /**

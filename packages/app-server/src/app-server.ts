@@ -6,6 +6,8 @@ import type { UdpPeerSessionInit } from '@socketlite/session-udp'
 import {
   type AppServer as AppServerContract,
   CloseReason,
+  type ClusterCountOptions,
+  type ClusterPublishOptions,
   ConfigError,
   type ConnectionFilter,
   ConsoleLogFactory,
@@ -13,6 +15,7 @@ import {
   InvalidArgumentError,
   type ListenerInfo,
   type Logger,
+  type NodeInfo,
   type ReceiveFilter,
   type ReceiveFilterFactoryLike,
   type ResolvedServerConfig,
@@ -27,12 +30,14 @@ import type { ActiveConnectOptions, AppServerEvents, AppServerOptions, AppSessio
 import { AppSession } from './app-session.js'
 import { ServerEndpoints } from './endpoints.js'
 import { IdleSweep } from './idle-sweep.js'
+import { InProcessAdapter } from './in-process-adapter.js'
 import { kAttach, kListenersChanged, kServerContext, kStart, kTrySendShared, type ServerContext } from './internal.js'
 import { ListenerAwareEmitter } from './listener-aware-emitter.js'
 import { ListenerErrorLog } from './listener-error-log.js'
 import type { PendingConnection } from './pending-connection.js'
 import { type CommandHandler, RequestRouter } from './request-router.js'
 import { resolveServerConfig } from './resolve-server-config.js'
+import { ServerCluster } from './server-cluster.js'
 import { ServerCounters, type ServerStats } from './server-stats.js'
 
 /**
@@ -92,6 +97,7 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
   readonly #certificates: TlsCertificateStore | undefined
   readonly #idleSweep: IdleSweep
   readonly #listenerErrors: ListenerErrorLog
+  readonly #cluster: ServerCluster<TSession>
   /** The server's side of its sessions (read by AppSession's constructor; see internal.ts). */
   readonly [kServerContext]: ServerContext<TRequest>
   #state: ServerState = ServerState.NotStarted
@@ -124,6 +130,16 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
       }
     }
     this.#router = new RequestRouter(this, this.logger, options.commandKeysIgnoreCase === true)
+    const adapter = options.adapter ?? new InProcessAdapter()
+    if (typeof adapter !== 'object' || adapter === null || typeof adapter.start !== 'function') {
+      throw new InvalidArgumentError('adapter must be a cluster adapter (e.g. a RedisAdapter)')
+    }
+    this.#cluster = new ServerCluster<TSession>(adapter, {
+      name: config.name,
+      logger: this.logger,
+      encoding: config.textEncoding,
+      sessions: this.#sessions,
+    })
     const server = this
     this[kServerContext] = {
       config,
@@ -131,6 +147,7 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
       counters: this.#counters,
       encoding: config.textEncoding,
       router: this.#router as RequestRouter<TRequest>,
+      cluster: this.#cluster as unknown as ServerCluster,
       sessionClosed: (session, reason) => server.#sessionClosed(session as TSession, reason),
     }
     this.#admission = new Admission<TSession>(
@@ -230,8 +247,16 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
     this.#state = ServerState.Starting
     let bound: ListenerInfo[]
     try {
+      // The node joins the service before it accepts anyone: a session is never unknown to the cluster.
+      await this.#cluster.adapter.start(this.#cluster)
+    } catch (error) {
+      this.#state = ServerState.NotStarted
+      throw error
+    }
+    try {
       bound = await this.#endpoints.start()
     } catch (error) {
+      await this.#cluster.stop().catch((stopError: unknown) => this.#adapterStopFailed(stopError))
       this.#state = ServerState.NotStarted
       throw error
     }
@@ -311,9 +336,59 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
     return accepted
   }
 
-  /** Counters since the server was made, and the sessions open now. */
+  /** Counters since the server was made, and the sessions open now; `cluster`: the adapter's counters. */
   getStats(): ServerStats {
-    return this.#counters.snapshot(this.#sessions.size, this.#sendPool)
+    return {
+      ...this.#counters.snapshot(this.#sessions.size, this.#sendPool),
+      cluster: this.#cluster.adapter.getStats(),
+    }
+  }
+
+  /**
+   * Deliver `data` to every session of the service, or to every member of `options.group`, on every node (this one
+   * included), each exactly once, as `trySend` (a session whose queue is full misses it rather than blocking the
+   * others). A string is encoded with `textEncoding`; the caller may reuse its buffer once the call returned. Local
+   * sessions get it before the promise settles; it resolves once the adapter has accepted it for the other nodes.
+   * Without an adapter (one process) it is `broadcast`, as a promise.
+   * @throws {ClusterUnavailableError} the adapter's backend is unreachable: nobody got the message, local sessions
+   *   neither (`server.broadcast` reaches this process's sessions without it).
+   * @throws {ServerStateError} the server is not running.
+   * @throws {InvalidArgumentError} `group` is not a non-empty string, or `data` is neither bytes nor a string.
+   */
+  publish(data: Uint8Array | string, options?: ClusterPublishOptions): Promise<void> {
+    return this.#cluster.publish(data, options)
+  }
+
+  /**
+   * `trySend` `data` to the session with this id (case-insensitive) wherever it lives in the service; only the node
+   * that has it is sent the message. Resolves true when some node has it (its queue may still refuse the bytes, as
+   * `trySend` may), false when none has. A session of this process is served without the backend, also while it is
+   * unreachable.
+   * @throws {ClusterUnavailableError} the session is not local and the adapter's backend is unreachable.
+   * @throws {ServerStateError} the server is not running.
+   * @throws {InvalidArgumentError} `sessionId` is not a string, or `data` is neither bytes nor a string.
+   */
+  sendTo(sessionId: string, data: Uint8Array | string): Promise<boolean> {
+    return this.#cluster.sendTo(sessionId, data)
+  }
+
+  /**
+   * Sessions of the whole service now, or members of `options.group`, on every node alive.
+   * @throws {ClusterUnavailableError} the adapter's backend is unreachable.
+   * @throws {ServerStateError} the server is not running.
+   */
+  countSessions(options?: ClusterCountOptions): Promise<number> {
+    return this.#cluster.countSessions(options)
+  }
+
+  /**
+   * The nodes of the service alive now, this one included: `{ nodeId, name, sessions, startedTime }` (`name` is that
+   * server's `config.name`). A node that died drops out within the adapter's node timeout.
+   * @throws {ClusterUnavailableError} the adapter's backend is unreachable.
+   * @throws {ServerStateError} the server is not running.
+   */
+  nodes(): Promise<NodeInfo[]> {
+    return this.#cluster.nodes()
   }
 
   /**
@@ -372,6 +447,8 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
     for (const session of this.#sessions.values()) void session.close(CloseReason.ServerShutdown)
     await listenersClosed
     await this.#empty()
+    // The contract says an adapter's stop() never rejects; one that does must not keep the server from stopping.
+    await this.#cluster.stop().catch((error: unknown) => this.#adapterStopFailed(error))
     this.#bound = Object.freeze([])
     this.#stopping = undefined
     this.#state = ServerState.NotStarted
@@ -421,13 +498,16 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
         remote: `${formatHost(session.remoteEndPoint.address)}:${session.remoteEndPoint.port}`,
       })
     }
+    this.#cluster.registered(session)
     session[kStart]()
     return true
   }
 
   #sessionClosed(session: TSession, reason: CloseReason): void {
     const key = session.sessionId.toLowerCase()
-    if (this.#sessions.get(key) === session) this.#sessions.delete(key)
+    const registered = this.#sessions.get(key) === session
+    if (registered) this.#sessions.delete(key)
+    this.#cluster.closed(session, registered)
     this.#admission.closed(session)
     this.#counters.close(reason)
     if (this.config.logBasicSessionActivity) {
@@ -444,6 +524,10 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
       this.logger.error('A sessionClosed listener threw', { sessionId: session.sessionId, err: error })
     }
     this.#checkEmpty()
+  }
+
+  #adapterStopFailed(error: unknown): void {
+    this.logger.error('The cluster adapter failed to stop', { err: toError(error) })
   }
 
   #listenerError(error: Error, listener: ListenerInfo | undefined): void {

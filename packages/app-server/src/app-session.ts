@@ -10,6 +10,7 @@ import {
   type ReceiveFilter,
   type ResolvedServerConfig,
   SendTimeoutError,
+  ServerStateError,
   SessionClosedError,
   type SocketSession,
   type TlsSessionInfo,
@@ -284,6 +285,38 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
   }
 
   /**
+   * Join `group` (socket.io calls groups rooms): from now on `server.publish(data, { group })` on any node of the
+   * service reaches this session. The membership changes here at once (a local publish sees it before the promise
+   * settles); the promise resolves once it is in force service-wide (with a cluster adapter: once this node
+   * receives the group's messages from every node). Joining a group twice is one membership. The session leaves
+   * every group when it closes.
+   * @throws {InvalidArgumentError} `group` is not a non-empty string.
+   * @throws {SessionClosedError} the session is closed.
+   * @throws {ServerStateError} the session has not started yet (`onInit`).
+   * @throws {ClusterUnavailableError} the adapter's backend is unreachable now; the membership stays and is put in
+   *   force by the adapter on reconnect.
+   */
+  join(group: string): Promise<void> {
+    const refused = this.#membershipRefused()
+    if (refused !== undefined) return Promise.reject(refused)
+    return this.#dispatcher.context.cluster.join(this, group)
+  }
+
+  /**
+   * Leave `group`: at once here, and service-wide when the promise resolves. A no-op for a group it is not in.
+   * @throws {InvalidArgumentError} `group` is not a non-empty string.
+   * @throws {ClusterUnavailableError} the adapter's backend is unreachable now; the change is applied on reconnect.
+   */
+  leave(group: string): Promise<void> {
+    return this.#dispatcher.context.cluster.leave(this, group)
+  }
+
+  /** The groups this session is a member of now (a read-only snapshot; empty once it closed). */
+  get groups(): ReadonlySet<string> {
+    return this.#dispatcher.context.cluster.groupsOf(this)
+  }
+
+  /**
    * Parse the stream with `filter` from the next unread byte on; no byte is lost. Usually called from a request
    * handler to switch protocols. UDP: from the next datagram on.
    * @throws {InvalidArgumentError} `filter` is not a receive filter.
@@ -362,6 +395,14 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
   }
 
   // ---- internals ----------------------------------------------------------------------------------------------------
+
+  /** Why this session cannot join a group now (it is not registered with its server yet, or no more). */
+  #membershipRefused(): Error | undefined {
+    const phase = this.#dispatcher.phase
+    if (phase === Phase.Closed) return new SessionClosedError()
+    if (phase === Phase.Created) return new ServerStateError('A session joins groups once it has started')
+    return undefined
+  }
 
   /**
    * Queue `data` straight into the socket session's coalescing queue: a string encoded with `textEncoding`, bytes

@@ -4,7 +4,8 @@
  * a session, splits its byte stream into requests with a receive filter (command lines by default), and emits
  * typed events in a strict order per session, routing requests to commands by key. It also holds config validation
  * (the JSON Schema of `server.json` ships as `@socketlite/app-server/server.schema.json`), idle clearing, connection
- * limits and filters, outbound connections, broadcast and statistics. What users need from the layers below (close reasons, server states, errors, config and request
+ * limits and filters, outbound connections, groups, broadcast and publish (across processes through a cluster
+ * adapter; in-process by default) and statistics. What users need from the layers below (close reasons, server states, errors, config and request
  * types, the receive filters and their factories) is re-exported, so an app needs only this package.
  *
  * @example
@@ -71,6 +72,12 @@ export {
   type CertificateConfig,
   CloseReason,
   type CloseReasonName,
+  type ClusterAdapter,
+  type ClusterCountOptions,
+  type ClusterLocalNode,
+  type ClusterPublishOptions,
+  type ClusterStats,
+  ClusterUnavailableError,
   ConfigError,
   type ConfigIssue,
   ConnectError,
@@ -90,6 +97,7 @@ export {
   type LogFactory,
   type Logger,
   type LogLevel,
+  type NodeInfo,
   ProtocolError,
   type ReceiveFilter,
   type ReceiveFilterContext,
@@ -123,6 +131,7 @@ export type {
 } from './app-server-options.js'
 export { AppSession, type AppSessionInit, type SendOptions } from './app-session.js'
 export { type RequestHandledMessage, requestHandledChannelName } from './diagnostics.js'
+export { InProcessAdapter, type InProcessAdapterInit } from './in-process-adapter.js'
 export type { CommandHandler } from './request-router.js'
 export { parseServerConfig } from './resolve-server-config.js'
 export { type ServerConfigDefaults, serverConfigDefaults } from './server-config-schema.js'

@@ -1,6 +1,7 @@
 import type { CloseReason, Logger, ResolvedServerConfig, TextEncoding } from '@socketlite/socket-base'
 import type { AppSession } from './app-session.js'
 import type { RequestRouter } from './request-router.js'
+import type { ServerCluster } from './server-cluster.js'
 import type { ServerCounters } from './server-stats.js'
 
 // The one internal mechanism between the parts of app-server: members keyed by these symbols, as Node's own
@@ -38,6 +39,8 @@ export interface ServerContext<TRequest> {
   readonly encoding: TextEncoding
   /** Who handles a session's connect and its requests (listeners, commands). */
   readonly router: RequestRouter<TRequest>
+  /** The server's side of its cluster adapter: group membership, join and leave. */
+  readonly cluster: ServerCluster
   /** The session is closed and no handler of it runs: unregister it and emit `sessionClosed`. Called once. */
   sessionClosed(session: AppSession<TRequest>, reason: CloseReason): void
 }

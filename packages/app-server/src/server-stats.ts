@@ -1,5 +1,5 @@
 import type { SmartPool } from '@socketlite/sending-queue'
-import { type CloseReason, type CloseReasonName, closeReasonName } from '@socketlite/socket-base'
+import { type CloseReason, type CloseReasonName, type ClusterStats, closeReasonName } from '@socketlite/socket-base'
 
 /** Why a connection was refused before it became a session (it produced no session events). */
 export type RejectionCause =
@@ -66,6 +66,12 @@ export interface ServerStats {
    * replies not yet written), `overflows` chunks a session had to make itself because all were in use.
    */
   readonly sendPool: SendPoolStats
+  /**
+   * The cluster adapter's counters (see `ClusterStats`): `connected`, messages `published` and `received`, `missed`
+   * (gaps in other nodes' sequence numbers), `dropped`, `subscriptions`, `reconnects`, and calls refused as
+   * `unavailable`.
+   */
+  readonly cluster: ClusterStats
 }
 
 /** See {@link ServerStats.sendPool}. */
@@ -99,7 +105,7 @@ export class ServerCounters {
     this.#closed[reason] = (this.#closed[reason] ?? 0) + 1
   }
 
-  snapshot(sessions: number, pool: SmartPool): ServerStats {
+  snapshot(sessions: number, pool: SmartPool): Omit<ServerStats, 'cluster'> {
     const rejected: Record<string, number> = { total: 0 }
     for (const cause of rejectionCauses) {
       const count = this.#rejected.get(cause) ?? 0

@@ -140,6 +140,17 @@ describe('getStats', () => {
       datagramErrors: 0,
       // The reply was coalesced into a pooled chunk, given back once written.
       sendPool: { chunkSize: 16_384, maxChunks: 2_048, chunks: 1, inUse: 0, overflows: 0 },
+      // The in-process adapter (no adapter given): nothing published, nothing crosses a process.
+      cluster: {
+        connected: true,
+        published: 0,
+        received: 0,
+        missed: 0,
+        dropped: 0,
+        subscriptions: 0,
+        reconnects: 0,
+        unavailable: 0,
+      },
     })
   })
 })

@@ -133,4 +133,58 @@ export const statMetrics: readonly StatMetric[] = [
     'sendPool.overflows',
     (stats) => stats.sendPool.overflows,
   ),
+  // The cluster adapter's counters (the in-process adapter of a one-process server, or a RedisAdapter).
+  {
+    name: 'cluster_connected',
+    help: '1 while the cluster adapter can reach its backend (always 1 for the in-process adapter once started), else 0.',
+    type: 'gauge',
+    labelNames: [],
+    fields: ['cluster.connected'],
+    aggregator: 'min', // 1 only when every worker is connected
+    read: (stats) => (stats.cluster.connected ? 1 : 0),
+  },
+  counter(
+    'cluster_published_total',
+    'Messages this node handed to the cluster backend: publish calls, and sendTo calls for a session on another node.',
+    'cluster.published',
+    (stats) => stats.cluster.published,
+  ),
+  counter(
+    'cluster_received_total',
+    'Messages the cluster backend handed to this node (its own echoes included).',
+    'cluster.received',
+    (stats) => stats.cluster.received,
+  ),
+  counter(
+    'cluster_missed_total',
+    'Messages from other nodes this node should have received and did not (gaps in their sequence numbers).',
+    'cluster.missed',
+    (stats) => stats.cluster.missed,
+  ),
+  counter(
+    'cluster_dropped_total',
+    'Cluster messages received and dropped unread (another wire-format version, or not a message of the adapter).',
+    'cluster.dropped',
+    (stats) => stats.cluster.dropped,
+  ),
+  {
+    name: 'cluster_subscriptions',
+    help: 'Channels (or the backend equivalent) this node is subscribed to now.',
+    type: 'gauge',
+    labelNames: [],
+    fields: ['cluster.subscriptions'],
+    read: (stats) => stats.cluster.subscriptions,
+  },
+  counter(
+    'cluster_reconnects_total',
+    'Times the connection to the cluster backend came back after being lost.',
+    'cluster.reconnects',
+    (stats) => stats.cluster.reconnects,
+  ),
+  counter(
+    'cluster_unavailable_total',
+    'Cluster calls rejected with ClusterUnavailableError (the backend was unreachable).',
+    'cluster.unavailable',
+    (stats) => stats.cluster.unavailable,
+  ),
 ]

@@ -32,6 +32,8 @@ export class NodeProcess {
   readonly name: string
   readonly child: ChildProcess
   nodeId = ''
+  /** What the child's `ready` event carried after its node id (the app node: its port). */
+  readyArgs: unknown[] = []
   readonly #pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>()
   readonly #events: { event: string; args: unknown[] }[] = []
   readonly #eventWaiters = new Set<() => void>()
@@ -64,7 +66,15 @@ export class NodeProcess {
     init: Partial<RedisAdapterInit> = {},
     timeoutMs = 20_000,
   ): Promise<NodeProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, url, name, JSON.stringify(init)], {
+    return NodeProcess.startFixture(fixture, [url, name, JSON.stringify(init)], name, timeoutMs)
+  }
+
+  /**
+   * Start `fixturePath` (a script that speaks the same IPC: `ready` with its node id first, then ops) with `args`,
+   * and wait for its `ready` (at most `timeoutMs`).
+   */
+  static async startFixture(fixturePath: string, args: string[], name: string, timeoutMs = 20_000) {
+    const child = spawn(process.execPath, ['--import', 'tsx', fixturePath, ...args], {
       cwd: packageRoot,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
@@ -72,6 +82,7 @@ export class NodeProcess {
     const ready = await node.waitEvent((event) => event === 'ready' || event === 'failed', timeoutMs, 'start')
     if (ready.event === 'failed') throw new Error(`${name} failed to start: ${String(ready.args[0])}`)
     node.nodeId = String(ready.args[0] ?? '')
+    node.readyArgs = ready.args.slice(1)
     return node
   }
 

@@ -1,4 +1,5 @@
 import type { CloseReason } from './close-reason.js'
+import type { ClusterCountOptions, ClusterPublishOptions, NodeInfo } from './cluster.js'
 import type { ListenerInfo, ResolvedServerConfig, TextEncoding } from './config.js'
 import type { EndPoint } from './endpoint.js'
 import type { Logger } from './logging.js'
@@ -155,6 +156,15 @@ export interface AppSession<TRequest = unknown> {
   close(reason?: CloseReason): Promise<void>
   /** Parse the stream with `filter` from the next unread byte on. */
   setNextReceiveFilter(filter: ReceiveFilter<TRequest>): void
+  /**
+   * Join `group`: at once locally; resolves once in force service-wide (with an adapter, once this node's
+   * subscription is in place). A session leaves every group when it closes.
+   */
+  join(group: string): Promise<void>
+  /** Leave `group`: at once locally; resolves once in force service-wide. */
+  leave(group: string): Promise<void>
+  /** The groups it is a member of now. */
+  readonly groups: ReadonlySet<string>
 }
 
 /** The user-facing server (SuperSocket's `IAppServer`). `app-server`'s `AppServer` class implements it. */
@@ -175,6 +185,14 @@ export interface AppServer<TRequest = unknown, TSession extends AppSession<TRequ
   /** Every live session (a fresh array each call). */
   getAllSessions(): TSession[]
   getSessions(predicate: (session: TSession) => boolean): TSession[]
-  /** `trySend` to every matching session; returns how many accepted it. */
+  /** `trySend` to every matching session of this process; returns how many accepted it. */
   broadcast(data: Uint8Array | string, predicate?: (session: TSession) => boolean): number
+  /** Every session of the service, or every member of `group`, on every node; resolves once the adapter accepted it. */
+  publish(data: Uint8Array | string, options?: ClusterPublishOptions): Promise<void>
+  /** The session wherever it lives in the service; false when no node has it. */
+  sendTo(sessionId: string, data: Uint8Array | string): Promise<boolean>
+  /** Sessions of the whole service, or members of `group`. */
+  countSessions(options?: ClusterCountOptions): Promise<number>
+  /** The nodes of the service alive now. */
+  nodes(): Promise<NodeInfo[]>
 }

@@ -1,8 +1,5 @@
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { fileURLToPath } from 'node:url'
-import { connectLineClient, runMain } from '@socketlite/testing'
-import { expect, onTestFinished, test } from 'vitest'
+import { connectLineClient, runMain, testCommandLineConventions } from '@socketlite/testing'
+import { expect, test } from 'vitest'
 
 /** The program the README runs, as built by `build` (or by test/global-setup.ts). */
 const builtMain = new URL('../dist/main.js', import.meta.url)
@@ -26,42 +23,9 @@ test('a backend alone (--backend) and a gate pointed at it (--backend-port)', as
   expect(await backend.stop()).toBe(0)
 })
 
-/** Runs the built program to its exit, collecting what it writes. */
-async function runToExit(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [fileURLToPath(builtMain), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (text: string) => {
-    stdout += text
-  })
-  child.stderr.setEncoding('utf8').on('data', (text: string) => {
-    stderr += text
-  })
-  const [code] = (await once(child, 'close', { signal: AbortSignal.timeout(10_000) })) as [number | null]
-  return { code, stdout, stderr }
-}
-
-test('--help (and -h) prints the usage on stdout and exits 0, starting nothing', async () => {
-  for (const flag of ['--help', '-h']) {
-    const { code, stdout, stderr } = await runToExit([flag])
-    expect(code).toBe(0)
-    expect(stdout).toMatch(/^Usage: node dist\/main\.js /)
-    expect(stdout).toContain('--port <port>')
-    expect(stdout).not.toMatch(/^listening /m)
-    expect(stderr).toBe('')
-  }
+testCommandLineConventions({
+  main: builtMain,
+  name: 'gate-server',
+  helpMentions: ['--port <port>'],
+  usageErrors: [['--bogus'], ['--backend', '--backend-port', '1'], ['--backend-port', 'x']],
 })
-
-test.each([[['--bogus']], [['--backend', '--backend-port', '1']], [['--backend-port', 'x']]])(
-  '%j is a usage error: exit 2, one "gate-server: error: …" message, no stack trace',
-  async (args: string[]) => {
-    const { code, stdout, stderr } = await runToExit(args)
-    expect(code).toBe(2)
-    expect(stdout).toBe('')
-    expect(stderr).toMatch(/^gate-server: error: \S[^\n]*\n\(see node dist\/main\.js --help\)\n$/)
-    expect(stderr).not.toMatch(/\n\s+at /)
-  },
-)

@@ -55,7 +55,15 @@ export {
   startRedisCluster,
   startRedisServer,
 } from './redis-server.js'
-export { type RunMainOptions, type RunningMain, runMain } from './run-main.js'
+export {
+  type CommandLineConventions,
+  type ProgramExit,
+  type RunMainOptions,
+  type RunningMain,
+  runMain,
+  runToExit,
+  testCommandLineConventions,
+} from './run-main.js'
 export {
   type ComplianceCloseReasons,
   type ComplianceFixture,

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { onTestFinished } from 'vitest'
+import { expect, onTestFinished, test } from 'vitest'
 
 /** Options of {@link runMain}. */
 export interface RunMainOptions {
@@ -79,4 +79,81 @@ export async function runMain(
       return code
     },
   }
+}
+
+/** What {@link runToExit} saw: the exit code and everything the program wrote. */
+export interface ProgramExit {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/**
+ * Run a built program (`node <entry> ...args`) to its exit and collect what it writes (for `--help` and usage
+ * errors). Killed with SIGKILL when the test finishes if it still runs.
+ * @throws Error (AbortError) when it has not exited within `timeoutMs`.
+ */
+export async function runToExit(
+  entry: string | URL,
+  args: readonly string[],
+  timeoutMs = 10_000,
+): Promise<ProgramExit> {
+  const main = typeof entry === 'string' ? entry : fileURLToPath(entry)
+  const child = spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (text: string) => {
+    stdout += text
+  })
+  child.stderr.setEncoding('utf8').on('data', (text: string) => {
+    stderr += text
+  })
+  const [code] = (await once(child, 'close', { signal: AbortSignal.timeout(timeoutMs) })) as [number | null]
+  return { code, stdout, stderr }
+}
+
+/** Options of {@link testCommandLineConventions}. */
+export interface CommandLineConventions {
+  /** The built program, e.g. `new URL('../dist/main.js', import.meta.url)`. */
+  readonly main: URL
+  /** The program's name, the prefix of its error lines (`<name>: error: …`). */
+  readonly name: string
+  /** Text the `--help` output must contain (option names). */
+  readonly helpMentions: readonly string[]
+  /** Command lines that are usage errors. */
+  readonly usageErrors: readonly (readonly string[])[]
+}
+
+/**
+ * Register the tests of the examples' command-line conventions (those of socketlite-echo and socketlite-load):
+ * `--help` and `-h` print the usage (`Usage: node dist/main.js …`) on stdout and exit 0 starting nothing; each usage
+ * error exits 2 with one `<name>: error: …` line and a pointer to `--help` on stderr, no stack trace, nothing on
+ * stdout.
+ */
+export function testCommandLineConventions(conventions: CommandLineConventions): void {
+  const { main, name, helpMentions, usageErrors } = conventions
+  test('--help (and -h) prints the usage on stdout and exits 0, starting nothing', async () => {
+    for (const flag of ['--help', '-h']) {
+      const { code, stdout, stderr } = await runToExit(main, [flag])
+      expect(code).toBe(0)
+      expect(stdout).toMatch(/^Usage: node dist\/main\.js /)
+      for (const mention of helpMentions) expect(stdout).toContain(mention)
+      expect(stdout).not.toMatch(/^listening /m)
+      expect(stderr).toBe('')
+    }
+  })
+  const errorLine = new RegExp(`^${name}: error: \\S[^\\n]*\\n\\(see node dist\\/main\\.js --help\\)\\n$`)
+  test.each(usageErrors.map((args) => [args]))(
+    `%j is a usage error: exit 2, one "${name}: error: …" message, no stack trace`,
+    async (args) => {
+      const { code, stdout, stderr } = await runToExit(main, args)
+      expect(code).toBe(2)
+      expect(stdout).toBe('')
+      expect(stderr).toMatch(errorLine)
+      expect(stderr).not.toMatch(/\n\s+at /)
+    },
+  )
 }

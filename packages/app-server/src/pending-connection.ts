@@ -26,6 +26,11 @@ export interface PendingConnection {
   refuse(): void
   /** Whether {@link PendingConnection.release} must be called once the session made from it closed. */
   readonly releases: boolean
+  /**
+   * A TLS connection accepted on a listener, whose handshake {@link PendingConnection.open} runs: it counts toward
+   * `maxPendingHandshakes` instead of a session slot until the handshake is done.
+   */
+  readonly handshakes?: boolean
   /** The session made from it closed (after `sessionClosed`): forget it (a UDP peer's route). */
   release(): void
 }
@@ -122,6 +127,10 @@ export class TlsServerConnection implements PendingConnection {
 
   get releases(): boolean {
     return false
+  }
+
+  get handshakes(): boolean {
+    return true
   }
 
   /** @throws {TlsHandshakeError} the handshake failed, timed out or was aborted (the server stops). */

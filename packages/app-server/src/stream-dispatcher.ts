@@ -1,5 +1,5 @@
 import { CloseReason } from '@socketlite/socket-base'
-import { Dispatcher, Phase, pausedForHandler } from './dispatcher.js'
+import { Dispatcher, dispatchBudget, Phase, pausedForHandler } from './dispatcher.js'
 import { clock, kSendingEnded } from './internal.js'
 
 /**
@@ -39,19 +39,27 @@ export class StreamDispatcher<TRequest> extends Dispatcher<TRequest> {
       this.resume(pausedForHandler)
     }
     if (this.closedReason !== undefined) this.finish()
-    else if (this.phase === Phase.Ending) {
+    else if (this.shuttingDown) {
+      // stop(): the handler that ran when it was called has settled; what it queued drains, then the session closes.
+      if (this.phase < Phase.Closing) void this.session.close(CloseReason.ServerShutdown)
+    } else if (this.phase === Phase.Ending) {
       // Every request that arrived before the peer's end was handled: the replies drain, then the connection closes.
       this.phase = Phase.Closing
       this.session[kSendingEnded]()
       void this.socket.close(CloseReason.ClientClosing)
-    }
+    } else this.frameClock()
   }
 
   /** Dispatch parsed requests until a handler goes asynchronous, more bytes are needed, or dispatch stops. */
   #dispatch(): void {
     const pipeline = this.pipeline
-    if (pipeline === undefined) return
+    if (pipeline === undefined || this.shuttingDown) return
+    let budget = dispatchBudget
     while (this.phase === Phase.Open || this.phase === Phase.Ending) {
+      if (budget-- === 0) {
+        if (pipeline.pendingBytes > 0) this.yieldDispatch()
+        return
+      }
       let request: TRequest | undefined
       try {
         request = pipeline.next()
@@ -59,7 +67,9 @@ export class StreamDispatcher<TRequest> extends Dispatcher<TRequest> {
         this.protocolError(error)
         return
       }
-      if (request === undefined || this.handle(request)) return
+      if (request === undefined) return
+      this.frameDone()
+      if (this.handle(request) || this.shuttingDown) return
     }
   }
 }

@@ -25,6 +25,22 @@ async function refusedAtOnce(port: number, host = '127.0.0.1'): Promise<void> {
 }
 
 describe('connection limits', () => {
+  test('refusals are logged as summaries with counts, not a line each', async () => {
+    const logs = new RecordingLogFactory()
+    const { server, port } = await startServer({ logFactory: logs, config: { maxConnectionNumber: 1 } })
+    await connect(port)
+    for (let index = 0; index < 20; index++) await refusedAtOnce(port)
+    expect(server.getStats().rejected.maxConnectionNumber).toBe(20)
+    const refusals = () => logs.records.filter((record) => record.message.startsWith('Connection refused: limit'))
+    // The first at once, the next 19 only counted (one line per kind every 10 s at most)...
+    expect(refusals()).toHaveLength(1)
+    expect(refusals()[0]?.fields).toMatchObject({ limit: 'maxConnectionNumber' })
+    // ... and summed up in one line, at the latest when the server stops.
+    await server.stop()
+    expect(refusals()).toHaveLength(2)
+    expect(refusals()[1]?.fields).toMatchObject({ count: 19, sources: 19, limit: 'maxConnectionNumber' })
+  })
+
   test('maxConnectionNumber: the extra connection is closed at once, with no session events, and counted', async () => {
     const events: string[] = []
     const { server, port } = await startServer({ config: { maxConnectionNumber: 2 } }, (server) => {

@@ -160,6 +160,48 @@ describe('TLS listeners', () => {
     expect(app.sessionCount).toBe(0)
   })
 
+  test('maxPendingHandshakes: silent connections hold no session slot; over the limit one is closed at once, counted', async () => {
+    const { server: app, port } = await tlsEcho({
+      handshakeTimeOut: 60_000,
+      maxPendingHandshakes: 3,
+      maxConnectionNumber: 1,
+    })
+    const silent = await Promise.all([tcpClient(port), tcpClient(port), tcpClient(port)])
+    await until(() => app.getStats().pendingHandshakes === 3, 'three handshakes in progress')
+    expect(app.sessionCount).toBe(0)
+    // The fourth silent connection is over maxPendingHandshakes: closed at once, no handshake deadline waited for.
+    const before = performance.now()
+    await closed(await tcpClient(port))
+    expect(performance.now() - before).toBeLessThan(1_000)
+    expect(app.getStats().rejected).toMatchObject({ maxPendingHandshakes: 1, total: 1 })
+    // Once one silent connection is gone, a real TLS client gets in and takes the one session slot.
+    const gone = silent[0] as net.Socket
+    gone.destroy()
+    await until(() => app.getStats().pendingHandshakes === 2, 'a handshake slot free again')
+    const client = await tlsClient(port)
+    const lines = new LineReader(client)
+    client.write('ECHO in\r\n')
+    expect(await lines.next()).toBe('in')
+    expect(app.getStats()).toMatchObject({ sessions: 1, pendingHandshakes: 2 })
+    // The session slots are full now: a second real client finishes its handshake and is then refused.
+    const second = tls.connect({ host: '127.0.0.1', port, ca: server.cert, servername: 'localhost' })
+    onTestFinished(() => {
+      second.destroy()
+    })
+    second.on('error', () => {})
+    await closed(second)
+    expect(app.getStats().rejected).toMatchObject({ maxConnectionNumber: 1 })
+    expect(app.sessionCount).toBe(1)
+  })
+
+  test('maxPendingHandshakes: handshakes count toward maxConnectionsPerIp', async () => {
+    const { server: app, port } = await tlsEcho({ handshakeTimeOut: 60_000, maxConnectionsPerIp: 2 })
+    await Promise.all([tcpClient(port), tcpClient(port)])
+    await until(() => app.getStats().pendingHandshakes === 2, 'two handshakes in progress')
+    await closed(await tcpClient(port))
+    expect(app.getStats().rejected).toMatchObject({ maxConnectionsPerIp: 1, maxPendingHandshakes: 0 })
+  })
+
   test('drops a plain-text client on a TLS port at once', async () => {
     const { server: app, port } = await tlsEcho()
     let events = 0

@@ -7,7 +7,7 @@ import {
   type SocketSession,
 } from '@socketlite/socket-base'
 import { ConnectionSlots } from './connection-slots.js'
-import { type Admitted, isThenable, kAdmission } from './internal.js'
+import { type Admitted, clock, isThenable, kAdmission } from './internal.js'
 import type { PendingConnection } from './pending-connection.js'
 import type { RefusalSummary } from './refusal-summary.js'
 import type { RejectionCause, ServerCounters } from './server-stats.js'
@@ -17,6 +17,9 @@ export interface AdmittedSession {
   readonly sessionId: string
   [kAdmission]: Admitted | undefined
 }
+
+/** A handshake may be dropped for a newer connection once it ran this long (ms), or half of handshakeTimeOut. */
+const maxEvictAfter = 500
 
 /** What admission needs from its server. */
 export interface AdmissionHost<TSession> {
@@ -44,6 +47,8 @@ export interface AdmissionInit {
   readonly maxConnectionsPerIp: number
   /** `maxPendingHandshakes`. */
   readonly maxPendingHandshakes: number
+  /** `handshakeTimeOut`. */
+  readonly handshakeTimeOut: number
   /** Where refusals are logged, as periodic summaries. */
   readonly refusals: RefusalSummary
   readonly connectionFilters: readonly ConnectionFilter[]
@@ -67,8 +72,13 @@ export class Admission<TSession extends AdmittedSession> {
   readonly #logger: Logger
   readonly #refusals: RefusalSummary
   readonly #maxPendingHandshakes: number
+  /** How long a handshake must have run before a new connection may take its place (ms). */
+  readonly #evictAfter: number
   #inProgress = 0
-  #pendingHandshakes = 0
+  /** The TLS connections in their handshake, oldest first, with when each began (a `clock()` reading). */
+  readonly #handshaking = new Map<PendingConnection, number>()
+  /** Handshakes dropped to make room for a newer connection (counted as `maxPendingHandshakes`, not `handshake`). */
+  readonly #evicted = new WeakSet<PendingConnection>()
 
   constructor(host: AdmissionHost<TSession>, init: AdmissionInit) {
     this.#host = host
@@ -78,11 +88,12 @@ export class Admission<TSession extends AdmittedSession> {
     this.#logger = init.logger
     this.#refusals = init.refusals
     this.#maxPendingHandshakes = init.maxPendingHandshakes
+    this.#evictAfter = Math.min(maxEvictAfter, Math.floor(init.handshakeTimeOut / 2))
   }
 
   /** TLS connections in their handshake now (they hold no session slot). */
   get pendingHandshakes(): number {
-    return this.#pendingHandshakes
+    return this.#handshaking.size
   }
 
   /** Connections being admitted now (past the limit check, not yet a session or refused). */
@@ -104,7 +115,7 @@ export class Admission<TSession extends AdmittedSession> {
     let limit: RejectionCause | undefined
     if (handshakes) {
       limit =
-        this.#pendingHandshakes >= this.#maxPendingHandshakes
+        this.#handshaking.size >= this.#maxPendingHandshakes && !this.#evictOldestHandshake()
           ? 'maxPendingHandshakes'
           : this.#slots.tryReserveAddress(address)
     } else limit = this.#slots.tryReserve(address)
@@ -115,8 +126,7 @@ export class Admission<TSession extends AdmittedSession> {
     /** What this connection holds: its address's share, and (`total`) a session slot. */
     let total = !handshakes
     this.#inProgress++
-    if (handshakes) this.#pendingHandshakes++
-    let handshaking = handshakes
+    if (handshakes) this.#handshaking.set(connection, clock())
     let socketSession: SocketSession | undefined
     let session: TSession
     try {
@@ -133,12 +143,10 @@ export class Admission<TSession extends AdmittedSession> {
         }
         if (!host.running) return this.#refuse(connection, 'notRunning', address, total)
       }
+      if (this.#evicted.has(connection)) return this.#refuse(connection, 'maxPendingHandshakes', address, total)
       const opened = connection.open()
       socketSession = isThenable(opened) ? await opened : opened
-      if (handshaking) {
-        handshaking = false
-        this.#pendingHandshakes--
-      }
+      if (handshakes) this.#handshaking.delete(connection)
       if (!host.running) {
         void socketSession.close(CloseReason.ServerShutdown)
         return this.#refuse(connection, 'notRunning', address, total)
@@ -155,6 +163,10 @@ export class Admission<TSession extends AdmittedSession> {
       session = host.createSession(socketSession, connection)
     } catch (error) {
       const handshake = SocketError.isSocketError(error) && error.code === 'ERR_TLS_HANDSHAKE'
+      if (this.#evicted.has(connection)) {
+        // Dropped to make room for a newer connection: counted (and logged) as over maxPendingHandshakes.
+        return this.#refuse(connection, host.running ? 'maxPendingHandshakes' : 'notRunning', address, total)
+      }
       if (handshake) {
         this.#refusals.refuse(
           'TLS handshake failed',
@@ -170,7 +182,7 @@ export class Admission<TSession extends AdmittedSession> {
       const cause = !host.running ? 'notRunning' : handshake ? 'handshake' : 'acceptError'
       return this.#refuse(connection, cause, address, total)
     } finally {
-      if (handshaking) this.#pendingHandshakes--
+      if (handshakes) this.#handshaking.delete(connection)
       this.#inProgress--
       host.settled()
     }
@@ -199,6 +211,31 @@ export class Admission<TSession extends AdmittedSession> {
     } catch (error) {
       this.#logger.error('Releasing a connection threw', { sessionId: session.sessionId, err: error })
     }
+  }
+
+  /**
+   * `maxPendingHandshakes` are in progress: drop the oldest, when it has run for a while (half of `handshakeTimeOut`,
+   * at most 500 ms: a real client's handshake takes a few round trips), to make room for the new connection. A
+   * refilling attacker's silent connections so keep the handshake pool full in vain: real clients still get in. False
+   * when even the oldest is younger (a burst): the new connection is refused instead.
+   */
+  #evictOldestHandshake(): boolean {
+    for (const [oldest, since] of this.#handshaking) {
+      if (clock() - since < this.#evictAfter) return false
+      this.#handshaking.delete(oldest)
+      this.#evicted.add(oldest)
+      this.#refusals.refuse('Connection refused: limit reached', {
+        remote: formatEndPoint(oldest.remoteEndPoint),
+        limit: 'maxPendingHandshakes',
+      })
+      try {
+        oldest.refuse()
+      } catch (error) {
+        this.#logger.error('Refusing a connection threw', { err: error })
+      }
+      return true
+    }
+    return false
   }
 
   #refuse(

@@ -194,6 +194,22 @@ describe('TLS listeners', () => {
     expect(app.sessionCount).toBe(1)
   })
 
+  test('maxPendingHandshakes: a real client gets in while silent connections keep the pool full (the oldest goes)', async () => {
+    // handshakeTimeOut 400: a handshake that ran for 200 ms (half of it) may be dropped to make room for a new one.
+    const { server: app, port } = await tlsEcho({ handshakeTimeOut: 400, maxPendingHandshakes: 3 })
+    const silent = await Promise.all([tcpClient(port), tcpClient(port), tcpClient(port)])
+    const oldestGone = Promise.race(silent.map((socket) => closed(socket)))
+    await until(() => app.getStats().pendingHandshakes === 3, 'three handshakes in progress')
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    const client = await tlsClient(port)
+    const lines = new LineReader(client)
+    client.write('ECHO in\r\n')
+    expect(await lines.next()).toBe('in')
+    await oldestGone
+    expect(app.getStats().rejected).toMatchObject({ maxPendingHandshakes: 1 })
+    expect(app.getStats().accepted).toBe(1)
+  })
+
   test('maxPendingHandshakes: handshakes count toward maxConnectionsPerIp', async () => {
     const { server: app, port } = await tlsEcho({ handshakeTimeOut: 60_000, maxConnectionsPerIp: 2 })
     await Promise.all([tcpClient(port), tcpClient(port)])

@@ -7,7 +7,7 @@ import {
   type SocketSession,
 } from '@socketlite/socket-base'
 import { ConnectionSlots } from './connection-slots.js'
-import { type Admitted, clock, isThenable, kAdmission } from './internal.js'
+import { type Admitted, isThenable, kAdmission } from './internal.js'
 import type { PendingConnection } from './pending-connection.js'
 import type { RefusalSummary } from './refusal-summary.js'
 import type { RejectionCause, ServerCounters } from './server-stats.js'
@@ -17,9 +17,6 @@ export interface AdmittedSession {
   readonly sessionId: string
   [kAdmission]: Admitted | undefined
 }
-
-/** A handshake may be dropped for a newer connection once it ran this long (ms), or half of handshakeTimeOut. */
-const maxEvictAfter = 500
 
 /** What admission needs from its server. */
 export interface AdmissionHost<TSession> {
@@ -47,8 +44,6 @@ export interface AdmissionInit {
   readonly maxConnectionsPerIp: number
   /** `maxPendingHandshakes`. */
   readonly maxPendingHandshakes: number
-  /** `handshakeTimeOut`. */
-  readonly handshakeTimeOut: number
   /** Where refusals are logged, as periodic summaries. */
   readonly refusals: RefusalSummary
   readonly connectionFilters: readonly ConnectionFilter[]
@@ -72,11 +67,9 @@ export class Admission<TSession extends AdmittedSession> {
   readonly #logger: Logger
   readonly #refusals: RefusalSummary
   readonly #maxPendingHandshakes: number
-  /** How long a handshake must have run before a new connection may take its place (ms). */
-  readonly #evictAfter: number
   #inProgress = 0
-  /** The TLS connections in their handshake, oldest first, with when each began (a `clock()` reading). */
-  readonly #handshaking = new Map<PendingConnection, number>()
+  /** The TLS connections in their handshake, oldest first. */
+  readonly #handshaking = new Set<PendingConnection>()
   /** Handshakes dropped to make room for a newer connection (counted as `maxPendingHandshakes`, not `handshake`). */
   readonly #evicted = new WeakSet<PendingConnection>()
 
@@ -88,7 +81,6 @@ export class Admission<TSession extends AdmittedSession> {
     this.#logger = init.logger
     this.#refusals = init.refusals
     this.#maxPendingHandshakes = init.maxPendingHandshakes
-    this.#evictAfter = Math.min(maxEvictAfter, Math.floor(init.handshakeTimeOut / 2))
   }
 
   /** TLS connections in their handshake now (they hold no session slot). */
@@ -115,7 +107,7 @@ export class Admission<TSession extends AdmittedSession> {
     let limit: RejectionCause | undefined
     if (handshakes) {
       limit =
-        this.#handshaking.size >= this.#maxPendingHandshakes && !this.#evictOldestHandshake()
+        this.#handshaking.size >= this.#maxPendingHandshakes && !this.#evictSilentHandshake()
           ? 'maxPendingHandshakes'
           : this.#slots.tryReserveAddress(address)
     } else limit = this.#slots.tryReserve(address)
@@ -126,7 +118,7 @@ export class Admission<TSession extends AdmittedSession> {
     /** What this connection holds: its address's share, and (`total`) a session slot. */
     let total = !handshakes
     this.#inProgress++
-    if (handshakes) this.#handshaking.set(connection, clock())
+    if (handshakes) this.#handshaking.add(connection)
     let socketSession: SocketSession | undefined
     let session: TSession
     try {
@@ -214,22 +206,22 @@ export class Admission<TSession extends AdmittedSession> {
   }
 
   /**
-   * `maxPendingHandshakes` are in progress: drop the oldest, when it has run for a while (half of `handshakeTimeOut`,
-   * at most 500 ms: a real client's handshake takes a few round trips), to make room for the new connection. A
-   * refilling attacker's silent connections so keep the handshake pool full in vain: real clients still get in. False
-   * when even the oldest is younger (a burst): the new connection is refused instead.
+   * `maxPendingHandshakes` are in progress: drop the oldest that has sent nothing yet (not even a ClientHello: a real
+   * client sends it right after connecting) to make room for the new connection, so that a refilling attacker's
+   * silent connections keep the handshake pool full in vain. False when every handshake in progress has started: the
+   * new connection is refused instead.
    */
-  #evictOldestHandshake(): boolean {
-    for (const [oldest, since] of this.#handshaking) {
-      if (clock() - since < this.#evictAfter) return false
-      this.#handshaking.delete(oldest)
-      this.#evicted.add(oldest)
+  #evictSilentHandshake(): boolean {
+    for (const candidate of this.#handshaking) {
+      if (candidate.silent !== true) continue
+      this.#handshaking.delete(candidate)
+      this.#evicted.add(candidate)
       this.#refusals.refuse('Connection refused: limit reached', {
-        remote: formatEndPoint(oldest.remoteEndPoint),
+        remote: formatEndPoint(candidate.remoteEndPoint),
         limit: 'maxPendingHandshakes',
       })
       try {
-        oldest.refuse()
+        candidate.refuse()
       } catch (error) {
         this.#logger.error('Refusing a connection threw', { err: error })
       }

@@ -161,7 +161,6 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
         maxConnections: config.maxConnectionNumber,
         maxConnectionsPerIp: config.maxConnectionsPerIp,
         maxPendingHandshakes: config.maxPendingHandshakes,
-        handshakeTimeOut: config.handshakeTimeOut,
         refusals: this.#refusals,
         connectionFilters,
         counters: this.#counters,

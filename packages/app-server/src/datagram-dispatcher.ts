@@ -1,5 +1,5 @@
 import { CloseReason, SocketError } from '@socketlite/socket-base'
-import { Dispatcher, dispatchBudget, Phase, pausedForHandler } from './dispatcher.js'
+import { Dispatcher, Phase, pausedForHandler } from './dispatcher.js'
 import { clock } from './internal.js'
 
 /**
@@ -69,11 +69,11 @@ export class DatagramDispatcher<TRequest> extends Dispatcher<TRequest> {
 
   #dispatch(): void {
     if (this.shuttingDown) return
-    let budget = dispatchBudget
+    this.beginRun()
     while (this.phase === Phase.Open || this.phase === Phase.Ending) {
       const ready = this.#ready
       if (ready === undefined) return
-      if (budget-- === 0) {
+      if (this.runSpent()) {
         this.yieldDispatch()
         return
       }

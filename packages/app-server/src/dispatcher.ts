@@ -40,11 +40,15 @@ export const pausedForHandler = 2
 export const pausedForShutdown = 4
 
 /**
- * Requests dispatched synchronously in one go (one read, or one handler settling) before dispatch yields to the
- * event loop (`setImmediate`) and lets other sessions go first: a client pipelining thousands of tiny requests per
- * read cannot starve the others. The rest follow in order in a later turn.
+ * The dispatch budget: a session dispatches synchronously (one read, or one handler settling) for at most about this
+ * many milliseconds; then it yields to the event loop (`setImmediate`) and lets other sessions go first, so that a
+ * client pipelining thousands of tiny requests per read cannot starve the others. The rest follow in order in a
+ * later turn. Time, not a count of requests: cheap requests go in long runs (a count small enough for expensive
+ * handlers would cost pipelined throughput), expensive ones in short.
  */
-export const dispatchBudget = 64
+export const dispatchSlice = 0.25
+/** How many requests are dispatched between two looks at the clock (`performance.now()`). */
+export const dispatchCheckEvery = 32
 
 /** The callbacks of one awaited handler; `abandoned` once a deadline gave up on it (its late result is ignored). */
 interface HandlerCallbacks {
@@ -85,6 +89,9 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
   protected handlerSince = -1
   /** `stop()` is under way: nothing more is dispatched; the session closes once its running handler settled. */
   protected shuttingDown = false
+  /** Requests dispatched in the current run (see {@link Dispatcher.runSpent}), and when its time slice began. */
+  #runCount = 0
+  #runStart = 0
   /** Resumes dispatch after a yield (made once per session that ever yields). */
   #resumeAfterYield: (() => void) | undefined
   /**
@@ -266,6 +273,26 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
       this.pump()
     }
     setImmediate(this.#resumeAfterYield)
+  }
+
+  /** A run of dispatch begins (a read, a handler settled, a yield ended). */
+  protected beginRun(): void {
+    this.#runCount = 0
+  }
+
+  /**
+   * Call before dispatching each request of a run: true once the run has used its time slice (`dispatchSlice` ms,
+   * timed from its `dispatchCheckEvery`-th request and looked at every `dispatchCheckEvery` requests): then yield.
+   */
+  protected runSpent(): boolean {
+    const count = ++this.#runCount
+    if (count % dispatchCheckEvery !== 0) return false
+    const now = performance.now()
+    if (count === dispatchCheckEvery) {
+      this.#runStart = now
+      return false
+    }
+    return now - this.#runStart >= dispatchSlice
   }
 
   /** Give up on the handler now running (if any): its late result is ignored; the session is no longer busy. */

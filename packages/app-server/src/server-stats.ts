@@ -70,8 +70,8 @@ export interface ServerStats {
    */
   readonly sendStalls: number
   /**
-   * Times dispatch stopped after its budget of requests for one read and let other sessions go first (a pipelining
-   * client); the rest of its requests were dispatched in order in a later turn of the event loop.
+   * Times a session's dispatch used up its time slice (about 0.25 ms of requests in one go) and let other sessions go
+   * first (a pipelining client); the rest of its requests were dispatched in order in a later turn of the event loop.
    */
   readonly dispatchYields: number
   /** Listener-level errors (e.g. `accept` failing with `EMFILE`). */

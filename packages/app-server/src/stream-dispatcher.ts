@@ -1,5 +1,5 @@
 import { CloseReason } from '@socketlite/socket-base'
-import { Dispatcher, dispatchBudget, Phase, pausedForHandler } from './dispatcher.js'
+import { Dispatcher, Phase, pausedForHandler } from './dispatcher.js'
 import { clock, kSendingEnded } from './internal.js'
 
 /**
@@ -11,6 +11,10 @@ import { clock, kSendingEnded } from './internal.js'
  * The peer's end (FIN) does not stop dispatch: the socket session stays open for sending (`allowHalfOpen`), the
  * requests that arrived before the end are dispatched in order and their replies queued, and once the last handler
  * settled the socket session closes with `ClientClosing`, draining the replies (at most `closeTimeOut`).
+ *
+ * Dispatch runs for about `dispatchSlice` ms in one go at most; then it yields to the event loop and goes on in a
+ * later turn, in order. While a partial frame waits for the peer (and only then), the frame clock runs for
+ * `frameTimeOut`; it stops while reading is paused or a handler runs (see `Dispatcher.frameClock`).
  */
 export class StreamDispatcher<TRequest> extends Dispatcher<TRequest> {
   onData(data: Buffer): void {
@@ -54,9 +58,9 @@ export class StreamDispatcher<TRequest> extends Dispatcher<TRequest> {
   #dispatch(): void {
     const pipeline = this.pipeline
     if (pipeline === undefined || this.shuttingDown) return
-    let budget = dispatchBudget
+    this.beginRun()
     while (this.phase === Phase.Open || this.phase === Phase.Ending) {
-      if (budget-- === 0) {
+      if (this.runSpent()) {
         if (pipeline.pendingBytes > 0) this.yieldDispatch()
         return
       }

@@ -269,7 +269,8 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
 
   /**
    * Stop: no new connections, no more reading; the handlers running now may settle and their replies are sent
-   * (requests parsed but not dispatched yet are dropped); every session is closed with `ServerShutdown` once its
+   * (requests waiting behind a running asynchronous handler are dropped; a run deferred by the dispatch budget is
+   * finished first); every session is closed with `ServerShutdown` once its
    * handler settled (each drains for at most `closeTimeOut`). A handler still running `closeTimeOut` after the call
    * is abandoned (its late result ignored) and its session closed. Resolves once every `sessionClosed` has been
    * emitted and every listener is closed. A no-op unless running (while stopping it returns the stop in progress).

@@ -54,6 +54,7 @@ export class DatagramDispatcher<TRequest> extends Dispatcher<TRequest> {
 
   protected pump(): void {
     this.#dispatch()
+    this.runEnded()
     if (this.busy) return
     // The datagrams that waited are delivered now, in order (a handler that goes asynchronous pauses again).
     if (this.#ready === undefined && !this.shuttingDown) this.resume(pausedForHandler)

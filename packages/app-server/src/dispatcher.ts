@@ -89,6 +89,11 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
   protected handlerSince = -1
   /** `stop()` is under way: nothing more is dispatched; the session closes once its running handler settled. */
   protected shuttingDown = false
+  /**
+   * `stop()` came while a run of dispatch had yielded for the budget: the rest of that run (bytes read before the
+   * stop) is still dispatched, without a budget, then the session shuts down as above.
+   */
+  protected stopAfterRun = false
   /** Requests dispatched in the current run (see {@link Dispatcher.runSpent}), and when its time slice began. */
   #runCount = 0
   #runStart = 0
@@ -285,6 +290,7 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
    * timed from its `dispatchCheckEvery`-th request and looked at every `dispatchCheckEvery` requests): then yield.
    */
   protected runSpent(): boolean {
+    if (this.stopAfterRun) return false
     const count = ++this.#runCount
     if (count % dispatchCheckEvery !== 0) return false
     const now = performance.now()
@@ -343,13 +349,27 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
   /** `stop()`: read nothing more, dispatch nothing more; close now, or once the running handler settled. */
   shutdown(): void {
     if (this.phase >= Phase.Closing) return
-    this.shuttingDown = true
     this.pause(pausedForShutdown)
+    if (this.busy && this.handlerSince < 0) {
+      // A run that yielded for the budget (or connect handlers still running synchronously): it finishes first.
+      this.stopAfterRun = true
+      return
+    }
+    this.shuttingDown = true
     if (this.handlerSince < 0) void this.session.close(CloseReason.ServerShutdown)
+  }
+
+  /** After a run of dispatch: a `stop()` that waited for the run to end takes effect now. */
+  protected runEnded(): void {
+    if (!this.stopAfterRun) return
+    this.stopAfterRun = false
+    this.shuttingDown = true
   }
 
   /** `stop()`'s deadline: a handler still running is abandoned (not counted as failed); close now. */
   abandon(): void {
+    this.stopAfterRun = false
+    this.shuttingDown = true
     const abandoned = this.#abandonHandler()
     void this.session.close(CloseReason.ServerShutdown)
     if (abandoned) this.pump()

@@ -35,6 +35,7 @@ export class StreamDispatcher<TRequest> extends Dispatcher<TRequest> {
 
   protected pump(): void {
     this.#dispatch()
+    this.runEnded()
     if (this.busy) return
     if (
       (this.paused & pausedForHandler) !== 0 &&

@@ -12,7 +12,7 @@ import { clock, kSendingEnded } from './internal.js'
  * requests that arrived before the end are dispatched in order and their replies queued, and once the last handler
  * settled the socket session closes with `ClientClosing`, draining the replies (at most `closeTimeOut`).
  *
- * Dispatch runs for about `dispatchSlice` ms in one go at most; then it yields to the event loop and goes on in a
+ * At most `dispatchBudget` requests are dispatched in one run; then dispatch yields to the event loop and goes on in a
  * later turn, in order. While a partial frame waits for the peer (and only then), the frame clock runs for
  * `frameTimeOut`; it stops while reading is paused or a handler runs (see `Dispatcher.frameClock`).
  */

@@ -5,6 +5,7 @@ import { formatStopSummary, logStopped } from '../src/index.js'
 const quiet: ServerStats = {
   sessions: 0,
   accepted: 12,
+  pendingHandshakes: 0,
   rejected: {
     total: 0,
     maxConnectionNumber: 0,
@@ -13,6 +14,7 @@ const quiet: ServerStats = {
     acceptError: 0,
     notRunning: 0,
     handshake: 0,
+    maxPendingHandshakes: 0,
   },
   closed: {
     Unknown: 0,
@@ -30,6 +32,10 @@ const quiet: ServerStats = {
   bytesOut: 42 * 1024 * 1024,
   trySendRefused: 0,
   sendTimeouts: 0,
+  handlerTimeouts: 0,
+  frameTimeouts: 0,
+  sendStalls: 0,
+  dispatchYields: 0,
   listenerErrors: 0,
   datagramsDropped: 0,
   datagramErrors: 0,

@@ -9,6 +9,7 @@ import {
 import { ConnectionSlots } from './connection-slots.js'
 import { type Admitted, isThenable, kAdmission } from './internal.js'
 import type { PendingConnection } from './pending-connection.js'
+import type { RefusalSummary } from './refusal-summary.js'
 import type { RejectionCause, ServerCounters } from './server-stats.js'
 
 /** What admission needs of a session it made: where it records the slot and the connection to release. */
@@ -41,6 +42,10 @@ export interface AdmissionInit {
   readonly maxConnections: number
   /** `maxConnectionsPerIp` (0 = unlimited). */
   readonly maxConnectionsPerIp: number
+  /** `maxPendingHandshakes`. */
+  readonly maxPendingHandshakes: number
+  /** Where refusals are logged, as periodic summaries. */
+  readonly refusals: RefusalSummary
   readonly connectionFilters: readonly ConnectionFilter[]
   readonly counters: ServerCounters
   readonly logger: Logger
@@ -60,7 +65,13 @@ export class Admission<TSession extends AdmittedSession> {
   readonly #filters: readonly ConnectionFilter[]
   readonly #counters: ServerCounters
   readonly #logger: Logger
+  readonly #refusals: RefusalSummary
+  readonly #maxPendingHandshakes: number
   #inProgress = 0
+  /** The TLS connections in their handshake, oldest first. */
+  readonly #handshaking = new Set<PendingConnection>()
+  /** Handshakes dropped to make room for a newer connection (counted as `maxPendingHandshakes`, not `handshake`). */
+  readonly #evicted = new WeakSet<PendingConnection>()
 
   constructor(host: AdmissionHost<TSession>, init: AdmissionInit) {
     this.#host = host
@@ -68,6 +79,13 @@ export class Admission<TSession extends AdmittedSession> {
     this.#filters = init.connectionFilters
     this.#counters = init.counters
     this.#logger = init.logger
+    this.#refusals = init.refusals
+    this.#maxPendingHandshakes = init.maxPendingHandshakes
+  }
+
+  /** TLS connections in their handshake now (they hold no session slot). */
+  get pendingHandshakes(): number {
+    return this.#handshaking.size
   }
 
   /** Connections being admitted now (past the limit check, not yet a session or refused). */
@@ -83,12 +101,24 @@ export class Admission<TSession extends AdmittedSession> {
     if (!host.running) return this.#refuse(connection, 'notRunning', undefined)
     const remote = connection.remoteEndPoint
     const address = remote.address
-    const limit = this.#slots.tryReserve(address)
+    // A TLS connection in its handshake holds no session slot (silent connections to a TLS port must not lock real
+    // clients out): it counts toward maxPendingHandshakes and its address's share, and takes its slot once secured.
+    const handshakes = connection.handshakes === true
+    let limit: RejectionCause | undefined
+    if (handshakes) {
+      limit =
+        this.#handshaking.size >= this.#maxPendingHandshakes && !this.#evictSilentHandshake()
+          ? 'maxPendingHandshakes'
+          : this.#slots.tryReserveAddress(address)
+    } else limit = this.#slots.tryReserve(address)
     if (limit !== undefined) {
-      this.#logger.warn('Connection refused: limit reached', { remote: formatEndPoint(remote), limit })
+      this.#refusals.refuse('Connection refused: limit reached', { remote: formatEndPoint(remote), limit })
       return this.#refuse(connection, limit, undefined)
     }
+    /** What this connection holds: its address's share, and (`total`) a session slot. */
+    let total = !handshakes
     this.#inProgress++
+    if (handshakes) this.#handshaking.add(connection)
     let socketSession: SocketSession | undefined
     let session: TSession
     try {
@@ -96,32 +126,55 @@ export class Admission<TSession extends AdmittedSession> {
         let allowed = filter.allowConnect(remote)
         if (isThenable(allowed)) allowed = await allowed
         if (!allowed) {
-          this.#logger.info('Connection refused by a connection filter', {
-            remote: formatEndPoint(remote),
-            filter: filter.name,
-          })
-          return this.#refuse(connection, 'connectionFilter', address)
+          this.#refusals.refuse(
+            'Connection refused by a connection filter',
+            { remote: formatEndPoint(remote), filter: filter.name },
+            'info',
+          )
+          return this.#refuse(connection, 'connectionFilter', address, total)
         }
-        if (!host.running) return this.#refuse(connection, 'notRunning', address)
+        if (!host.running) return this.#refuse(connection, 'notRunning', address, total)
       }
+      if (this.#evicted.has(connection)) return this.#refuse(connection, 'maxPendingHandshakes', address, total)
       const opened = connection.open()
       socketSession = isThenable(opened) ? await opened : opened
+      if (handshakes) this.#handshaking.delete(connection)
       if (!host.running) {
         void socketSession.close(CloseReason.ServerShutdown)
-        return this.#refuse(connection, 'notRunning', address)
+        return this.#refuse(connection, 'notRunning', address, total)
+      }
+      if (!total) {
+        const full = this.#slots.tryReserveTotal()
+        if (full !== undefined) {
+          this.#refusals.refuse('Connection refused: limit reached', { remote: formatEndPoint(remote), limit: full })
+          void socketSession.close(CloseReason.ServerClosing)
+          return this.#refuse(connection, full, address, false)
+        }
+        total = true
       }
       session = host.createSession(socketSession, connection)
     } catch (error) {
       const handshake = SocketError.isSocketError(error) && error.code === 'ERR_TLS_HANDSHAKE'
-      if (handshake) this.#logger.info('TLS handshake failed', { remote: formatEndPoint(remote), err: error })
-      else {
+      if (this.#evicted.has(connection)) {
+        // Dropped to make room for a newer connection: counted (and logged) as over maxPendingHandshakes.
+        return this.#refuse(connection, host.running ? 'maxPendingHandshakes' : 'notRunning', address, total)
+      }
+      if (handshake) {
+        this.#refusals.refuse(
+          'TLS handshake failed',
+          { remote: formatEndPoint(remote), code: 'ERR_TLS_HANDSHAKE' },
+          'info',
+        )
+        this.#logger.debug('TLS handshake failed', { remote: formatEndPoint(remote), err: error })
+      } else {
         this.#logger.error('Connection refused: the accept path threw', { remote: formatEndPoint(remote), err: error })
       }
       if (socketSession !== undefined) void socketSession.close(CloseReason.InternalError)
       // A handshake aborted because the server stops is not the client's failure.
       const cause = !host.running ? 'notRunning' : handshake ? 'handshake' : 'acceptError'
-      return this.#refuse(connection, cause, address)
+      return this.#refuse(connection, cause, address, total)
     } finally {
+      if (handshakes) this.#handshaking.delete(connection)
       this.#inProgress--
       host.settled()
     }
@@ -152,8 +205,41 @@ export class Admission<TSession extends AdmittedSession> {
     }
   }
 
-  #refuse(connection: PendingConnection, cause: RejectionCause, reserved: string | undefined): RejectionCause {
-    if (reserved !== undefined) this.#slots.release(reserved)
+  /**
+   * `maxPendingHandshakes` are in progress: drop the oldest that has sent nothing yet (not even a ClientHello: a real
+   * client sends it right after connecting) to make room for the new connection, so that a refilling attacker's
+   * silent connections keep the handshake pool full in vain. False when every handshake in progress has started: the
+   * new connection is refused instead.
+   */
+  #evictSilentHandshake(): boolean {
+    for (const candidate of this.#handshaking) {
+      if (candidate.silent !== true) continue
+      this.#handshaking.delete(candidate)
+      this.#evicted.add(candidate)
+      this.#refusals.refuse('Connection refused: limit reached', {
+        remote: formatEndPoint(candidate.remoteEndPoint),
+        limit: 'maxPendingHandshakes',
+      })
+      try {
+        candidate.refuse()
+      } catch (error) {
+        this.#logger.error('Refusing a connection threw', { err: error })
+      }
+      return true
+    }
+    return false
+  }
+
+  #refuse(
+    connection: PendingConnection,
+    cause: RejectionCause,
+    reserved: string | undefined,
+    total = true,
+  ): RejectionCause {
+    if (reserved !== undefined) {
+      if (total) this.#slots.release(reserved)
+      else this.#slots.releaseAddress(reserved)
+    }
     this.#counters.reject(cause)
     try {
       connection.refuse()

@@ -5,7 +5,7 @@ import { TlsCertificateStore } from '@socketlite/session-tls'
 import type { UdpPeerSessionInit } from '@socketlite/session-udp'
 import {
   type AppServer as AppServerContract,
-  CloseReason,
+  type CloseReason,
   type ClusterCountOptions,
   type ClusterPublishOptions,
   ConfigError,
@@ -28,13 +28,24 @@ import { connectOut, refusedConnectError } from './active-connect.js'
 import { Admission } from './admission.js'
 import type { ActiveConnectOptions, AppServerEvents, AppServerOptions, AppSessionClass } from './app-server-options.js'
 import { AppSession } from './app-session.js'
+import { DeadlineSweep } from './deadline-sweep.js'
 import { ServerEndpoints } from './endpoints.js'
 import { IdleSweep } from './idle-sweep.js'
 import { InProcessAdapter } from './in-process-adapter.js'
-import { kAttach, kListenersChanged, kServerContext, kStart, kTrySendShared, type ServerContext } from './internal.js'
+import {
+  kAbandon,
+  kAttach,
+  kListenersChanged,
+  kServerContext,
+  kShutdown,
+  kStart,
+  kTrySendShared,
+  type ServerContext,
+} from './internal.js'
 import { ListenerAwareEmitter } from './listener-aware-emitter.js'
 import { ListenerErrorLog } from './listener-error-log.js'
 import type { PendingConnection } from './pending-connection.js'
+import { RefusalSummary } from './refusal-summary.js'
 import { type CommandHandler, RequestRouter } from './request-router.js'
 import { resolveServerConfig } from './resolve-server-config.js'
 import { ServerCluster } from './server-cluster.js'
@@ -96,6 +107,8 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
   readonly #streamInit: AsyncSocketSessionInit
   readonly #certificates: TlsCertificateStore | undefined
   readonly #idleSweep: IdleSweep
+  readonly #deadlineSweep: DeadlineSweep
+  readonly #refusals: RefusalSummary
   readonly #listenerErrors: ListenerErrorLog
   readonly #cluster: ServerCluster<TSession>
   /** The server's side of its sessions (read by AppSession's constructor; see internal.ts). */
@@ -140,11 +153,13 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
       encoding: config.textEncoding,
       sessions: this.#sessions,
     })
+    this.#refusals = new RefusalSummary({ logger: this.logger })
     const server = this
     this[kServerContext] = {
       config,
       logger: this.logger,
       counters: this.#counters,
+      refusals: this.#refusals,
       encoding: config.textEncoding,
       router: this.#router as RequestRouter<TRequest>,
       cluster: this.#cluster as unknown as ServerCluster,
@@ -162,6 +177,8 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
       {
         maxConnections: config.maxConnectionNumber,
         maxConnectionsPerIp: config.maxConnectionsPerIp,
+        maxPendingHandshakes: config.maxPendingHandshakes,
+        refusals: this.#refusals,
         connectionFilters,
         counters: this.#counters,
         logger: this.logger,
@@ -180,6 +197,7 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
     }
     this.#streamInit = Object.freeze({
       ...sessionInit,
+      sendStallTimeOut: config.sendStallTimeOut,
       noDelay: config.noDelay,
       keepAliveTime: config.keepAliveTime,
       // The requests that arrived before the peer's end are still answered: the dispatcher closes the session.
@@ -196,6 +214,7 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
         config,
         logger: this.logger,
         counters: this.#counters,
+        refusals: this.#refusals,
         admit: (connection) => void this.#admission.admit(connection),
         listenerError: (error, listener) => this.#listenerError(error, listener),
         createListenerFilter: () => createFilter(undefined) as ReceiveFilter<unknown>,
@@ -205,6 +224,7 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
       this.#certificates,
     )
     this.#idleSweep = new IdleSweep(config, this.logger, () => this.#sessions.values())
+    this.#deadlineSweep = new DeadlineSweep(config, () => this.#sessions.values())
     this.#listenerErrors = new ListenerErrorLog(this.logger)
   }
 
@@ -264,6 +284,7 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
     this.#startedTime = new Date()
     this.#state = ServerState.Running
     this.#idleSweep.start()
+    this.#deadlineSweep.start()
     this.logger.info('Server started', {
       listeners: bound.map((info) => `${info.mode}://${formatHost(info.ip)}:${info.port}`),
     })
@@ -272,9 +293,13 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
   }
 
   /**
-   * Stop: no new connections, every session closed with `ServerShutdown` (each drains for at most
-   * `closeTimeOut`). Resolves once every `sessionClosed` has been emitted and every listener is closed. A no-op
-   * unless running (while stopping it returns the stop in progress). The server can be started again.
+   * Stop: no new connections, no more reading; the handlers running now may settle and their replies are sent
+   * (requests waiting behind a running asynchronous handler are dropped; a run deferred by the dispatch budget is
+   * finished first); every session is closed with `ServerShutdown` once its
+   * handler settled (each drains for at most `closeTimeOut`). A handler still running `closeTimeOut` after the call
+   * is abandoned (its late result ignored) and its session closed. Resolves once every `sessionClosed` has been
+   * emitted and every listener is closed. A no-op unless running (while stopping it returns the stop in progress).
+   * The server can be started again.
    */
   stop(): Promise<void> {
     if (this.#state === ServerState.Stopping && this.#stopping !== undefined) return this.#stopping
@@ -339,7 +364,7 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
   /** Counters since the server was made, and the sessions open now; `cluster`: the adapter's counters. */
   getStats(): ServerStats {
     return {
-      ...this.#counters.snapshot(this.#sessions.size, this.#sendPool),
+      ...this.#counters.snapshot(this.#sessions.size, this.#admission.pendingHandshakes, this.#sendPool),
       cluster: this.#cluster.adapter.getStats(),
     }
   }
@@ -443,10 +468,16 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
 
   async #stop(): Promise<void> {
     this.#idleSweep.stop()
-    const listenersClosed = this.#endpoints.stop()
-    for (const session of this.#sessions.values()) void session.close(CloseReason.ServerShutdown)
-    await listenersClosed
+    // Sessions first: those with a running handler keep sending until it settled (closeTimeOut at most).
+    for (const session of this.#sessions.values()) session[kShutdown]()
+    const abandon = setTimeout(() => {
+      for (const session of this.#sessions.values()) session[kAbandon]()
+    }, this.config.closeTimeOut)
+    await this.#endpoints.stop()
     await this.#empty()
+    clearTimeout(abandon)
+    this.#deadlineSweep.stop()
+    this.#refusals.flush()
     // The contract says an adapter's stop() never rejects; one that does must not keep the server from stopping.
     await this.#cluster.stop().catch((error: unknown) => this.#adapterStopFailed(error))
     this.#bound = Object.freeze([])

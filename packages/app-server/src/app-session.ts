@@ -22,11 +22,14 @@ import {
   type Admitted,
   clock,
   clockToDate,
+  kAbandon,
   kAdmission,
   kAttach,
+  kDeadlines,
   kLastActive,
   kSendingEnded,
   kServerContext,
+  kShutdown,
   kStart,
   kTrySendShared,
   kWritable,
@@ -364,6 +367,21 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
   /** When bytes last arrived (a `clock()` reading). */
   get [kLastActive](): number {
     return this.#dispatcher.lastActive
+  }
+
+  /** The deadline sweep, `now` a `clock()` reading: `handlerTimeOut`, `frameTimeOut`. */
+  [kDeadlines](now: number): void {
+    this.#dispatcher.checkDeadlines(now)
+  }
+
+  /** `stop()`: dispatch nothing more; close now, or once the running handler settled (its replies go out). */
+  [kShutdown](): void {
+    this.#dispatcher.shutdown()
+  }
+
+  /** `stop()`'s deadline: abandon a handler still running and close now. */
+  [kAbandon](): void {
+    this.#dispatcher.abandon()
   }
 
   /** Queue `payload`, a buffer shared by many sessions and changed by none (a broadcast's). */

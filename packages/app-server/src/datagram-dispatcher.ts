@@ -1,4 +1,4 @@
-import { SocketError } from '@socketlite/socket-base'
+import { CloseReason, SocketError } from '@socketlite/socket-base'
 import { Dispatcher, Phase, pausedForHandler } from './dispatcher.js'
 import { clock } from './internal.js'
 
@@ -13,8 +13,6 @@ export class DatagramDispatcher<TRequest> extends Dispatcher<TRequest> {
   /** The requests of the datagram being dispatched, from `#readyIndex` on. */
   #ready: TRequest[] | undefined
   #readyIndex = 0
-  /** A malformed datagram was logged at warn level already (later ones of this session go to debug). */
-  #warned = false
 
   onData(datagram: Buffer): void {
     this.lastActive = clock()
@@ -30,12 +28,9 @@ export class DatagramDispatcher<TRequest> extends Dispatcher<TRequest> {
       context.counters.datagramErrors++
       const session = this.session
       const code = SocketError.isSocketError(error) ? error.code : 'ERR_PROTOCOL'
-      const fields = { sessionId: session.sessionId, code, err: error }
-      if (this.#warned) session.logger.debug('Malformed datagram dropped', fields)
-      else {
-        this.#warned = true
-        session.logger.warn('Malformed datagram dropped (later ones of this session are logged at debug level)', fields)
-      }
+      // Spoofed sources make sessions at will: one summary line per 10 s for every session, never a line each.
+      context.refusals.refuse('Malformed datagram dropped', { remote: session.sessionId, code })
+      session.logger.debug('Malformed datagram dropped', { sessionId: session.sessionId, code, err: error })
       return
     }
     if (requests.length === 0) return
@@ -59,22 +54,36 @@ export class DatagramDispatcher<TRequest> extends Dispatcher<TRequest> {
 
   protected pump(): void {
     this.#dispatch()
+    this.runEnded()
     if (this.busy) return
     // The datagrams that waited are delivered now, in order (a handler that goes asynchronous pauses again).
-    if (this.#ready === undefined) this.resume(pausedForHandler)
+    if (this.#ready === undefined && !this.shuttingDown) this.resume(pausedForHandler)
     if (this.closedReason !== undefined) this.finish()
+    else if (this.shuttingDown && this.phase < Phase.Closing) void this.session.close(CloseReason.ServerShutdown)
+  }
+
+  protected override yieldDispatch(): void {
+    // The next datagrams wait (in the session's bounded queue) until the rest of this one was dispatched.
+    this.pause(pausedForHandler)
+    super.yieldDispatch()
   }
 
   #dispatch(): void {
+    if (this.shuttingDown) return
+    this.beginRun()
     while (this.phase === Phase.Open || this.phase === Phase.Ending) {
       const ready = this.#ready
       if (ready === undefined) return
+      if (this.runSpent()) {
+        this.yieldDispatch()
+        return
+      }
       const request = ready[this.#readyIndex++] as TRequest
       if (this.#readyIndex >= ready.length) {
         this.#ready = undefined
         this.#readyIndex = 0
       }
-      if (this.handle(request)) return
+      if (this.handle(request) || this.shuttingDown) return
     }
   }
 }

@@ -26,6 +26,7 @@ import {
   TlsServerConnection,
   UdpPeerConnection,
 } from './pending-connection.js'
+import type { RefusalSummary } from './refusal-summary.js'
 import type { ServerCounters } from './server-stats.js'
 import { UdpSessionIds } from './udp-session-ids.js'
 
@@ -41,6 +42,8 @@ export interface EndpointsHost {
   readonly logger: Logger
   /** UDP: the datagrams dropped or that name no session are counted here. */
   readonly counters: ServerCounters
+  /** Where refusals (datagrams that name no session, ...) are logged as periodic summaries. */
+  readonly refusals: RefusalSummary
   /** A connection arrived on a listener: admit it (limits, filters, handshake) or refuse it. */
   admit(connection: PendingConnection): void
   /** Listener-level trouble (e.g. `accept` failing with `EMFILE`); accepting goes on. */
@@ -93,8 +96,6 @@ export class ServerEndpoints {
   readonly #certificates: TlsCertificateStore | undefined
   readonly #endpoints: readonly Endpoint[]
   #handshakes = handshakeController()
-  /** A datagram that named no session was logged at warn level; later ones go to debug. */
-  #warnedUnnamed = false
 
   /**
    * @param streamInit the options of every TCP and TLS session
@@ -237,15 +238,11 @@ export class ServerEndpoints {
     }
     // A datagram that names no session: nobody to give it to. It decides nothing and makes no session.
     host.counters.datagramErrors++
-    const remoteKey = formatEndPoint(drop.remoteEndPoint)
+    const remote = formatEndPoint(drop.remoteEndPoint)
     const error = drop.error
     const code = error === undefined ? undefined : SocketError.isSocketError(error) ? error.code : 'ERR_PROTOCOL'
-    const fields = code === undefined ? { remoteEndPoint: remoteKey } : { remoteEndPoint: remoteKey, code, err: error }
-    if (this.#warnedUnnamed) host.logger.debug('Datagram that names no session dropped', fields)
-    else {
-      this.#warnedUnnamed = true
-      host.logger.warn('Datagram that names no session dropped (later ones are logged at debug level)', fields)
-    }
+    host.refusals.refuse('Datagram that names no session dropped', code === undefined ? { remote } : { remote, code })
+    if (error !== undefined) host.logger.debug('Datagram that names no session dropped', { remote, code, err: error })
   }
 }
 

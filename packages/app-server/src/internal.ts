@@ -1,5 +1,6 @@
 import type { CloseReason, Logger, ResolvedServerConfig, TextEncoding } from '@socketlite/socket-base'
 import type { AppSession } from './app-session.js'
+import type { RefusalSummary } from './refusal-summary.js'
 import type { RequestRouter } from './request-router.js'
 import type { ServerCluster } from './server-cluster.js'
 import type { ServerCounters } from './server-stats.js'
@@ -19,6 +20,9 @@ import type { ServerCounters } from './server-stats.js'
 //                                slot it holds, and for a UDP peer its route (see Admitted)
 //   AppSession[kWritable]        its dispatcher: the socket session is writable again (waiting sends go on)
 //   AppSession[kSendingEnded]    its dispatcher: no more sending (waiting sends are rejected)
+//   AppSession[kDeadlines]       the deadline sweep: close it when a handler or a frame is past its deadline
+//   AppSession[kShutdown]        stop(): dispatch nothing more; close once the running handler settled
+//   AppSession[kAbandon]         stop()'s deadline: abandon the running handler and close now
 
 export const kServerContext: unique symbol = Symbol('socketlite.serverContext')
 export const kListenersChanged: unique symbol = Symbol('socketlite.listenersChanged')
@@ -29,6 +33,9 @@ export const kTrySendShared: unique symbol = Symbol('socketlite.trySendShared')
 export const kAdmission: unique symbol = Symbol('socketlite.admission')
 export const kWritable: unique symbol = Symbol('socketlite.writable')
 export const kSendingEnded: unique symbol = Symbol('socketlite.sendingEnded')
+export const kDeadlines: unique symbol = Symbol('socketlite.deadlines')
+export const kShutdown: unique symbol = Symbol('socketlite.shutdown')
+export const kAbandon: unique symbol = Symbol('socketlite.abandon')
 
 /** The server's side of its sessions: one object per server, shared by every session and dispatcher. */
 export interface ServerContext<TRequest> {
@@ -37,6 +44,8 @@ export interface ServerContext<TRequest> {
   readonly counters: ServerCounters
   /** `config.textEncoding`. */
   readonly encoding: TextEncoding
+  /** Where repeated refusals (malformed datagrams, ...) are logged as periodic summaries. */
+  readonly refusals: RefusalSummary
   /** Who handles a session's connect and its requests (listeners, commands). */
   readonly router: RequestRouter<TRequest>
   /** The server's side of its cluster adapter: group membership, join and leave. */

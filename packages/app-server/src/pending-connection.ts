@@ -26,6 +26,13 @@ export interface PendingConnection {
   refuse(): void
   /** Whether {@link PendingConnection.release} must be called once the session made from it closed. */
   readonly releases: boolean
+  /**
+   * A TLS connection accepted on a listener, whose handshake {@link PendingConnection.open} runs: it counts toward
+   * `maxPendingHandshakes` instead of a session slot until the handshake is done.
+   */
+  readonly handshakes?: boolean
+  /** A connection in its handshake that has sent no byte yet (not even a TLS ClientHello). */
+  readonly silent?: boolean
   /** The session made from it closed (after `sessionClosed`): forget it (a UDP peer's route). */
   release(): void
 }
@@ -122,6 +129,14 @@ export class TlsServerConnection implements PendingConnection {
 
   get releases(): boolean {
     return false
+  }
+
+  get handshakes(): boolean {
+    return true
+  }
+
+  get silent(): boolean {
+    return this.#socket.bytesRead === 0
   }
 
   /** @throws {TlsHandshakeError} the handshake failed, timed out or was aborted (the server stops). */

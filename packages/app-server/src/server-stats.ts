@@ -15,6 +15,8 @@ export type RejectionCause =
   | 'notRunning'
   /** The TLS handshake failed or timed out. */
   | 'handshake'
+  /** `maxPendingHandshakes` TLS connections were in their handshake already (a new one to a TLS listener). */
+  | 'maxPendingHandshakes'
 
 const rejectionCauses: readonly RejectionCause[] = [
   'maxConnectionNumber',
@@ -23,6 +25,7 @@ const rejectionCauses: readonly RejectionCause[] = [
   'acceptError',
   'notRunning',
   'handshake',
+  'maxPendingHandshakes',
 ]
 
 /** Counts of refused connections, by cause, and their `total`. */
@@ -34,6 +37,11 @@ export interface ServerStats {
   readonly sessions: number
   /** Connections that became sessions. */
   readonly accepted: number
+  /**
+   * TLS connections in their handshake now: they hold no session slot (they count toward `maxConnectionsPerIp`), at
+   * most `maxPendingHandshakes` at once.
+   */
+  readonly pendingHandshakes: number
   /** Connections refused before they became sessions, by cause. */
   readonly rejected: RejectionStats
   /** Sessions closed, by close reason name. */
@@ -48,6 +56,24 @@ export interface ServerStats {
   readonly trySendRefused: number
   /** `send` calls that failed with `SendTimeoutError`. */
   readonly sendTimeouts: number
+  /**
+   * Handlers (connect, request, command, `onSessionStarted`) that had not settled within `handlerTimeOut`: each failed
+   * with `HandlerTimeoutError` (by default its session closed with `ApplicationError`). Handlers abandoned by `stop()`
+   * are not counted here.
+   */
+  readonly handlerTimeouts: number
+  /** Sessions closed with `TimeOut` because a frame was not complete within `frameTimeOut` (slow drip). */
+  readonly frameTimeouts: number
+  /**
+   * Sessions closed with `TimeOut` because their peer took none of the queued bytes for `sendStallTimeOut` (a client
+   * that never reads).
+   */
+  readonly sendStalls: number
+  /**
+   * Times a session's dispatch used up its budget (64 requests in one go) and let other sessions go
+   * first (a pipelining client); the rest of its requests were dispatched in order in a later turn of the event loop.
+   */
+  readonly dispatchYields: number
   /** Listener-level errors (e.g. `accept` failing with `EMFILE`). */
   readonly listenerErrors: number
   /**
@@ -91,6 +117,10 @@ export class ServerCounters {
   bytesOut = 0
   trySendRefused = 0
   sendTimeouts = 0
+  handlerTimeouts = 0
+  frameTimeouts = 0
+  sendStalls = 0
+  dispatchYields = 0
   listenerErrors = 0
   datagramsDropped = 0
   datagramErrors = 0
@@ -105,7 +135,7 @@ export class ServerCounters {
     this.#closed[reason] = (this.#closed[reason] ?? 0) + 1
   }
 
-  snapshot(sessions: number, pool: SmartPool): Omit<ServerStats, 'cluster'> {
+  snapshot(sessions: number, pendingHandshakes: number, pool: SmartPool): Omit<ServerStats, 'cluster'> {
     const rejected: Record<string, number> = { total: 0 }
     for (const cause of rejectionCauses) {
       const count = this.#rejected.get(cause) ?? 0
@@ -119,6 +149,7 @@ export class ServerCounters {
     return {
       sessions,
       accepted: this.accepted,
+      pendingHandshakes,
       rejected: rejected as RejectionStats,
       closed: closed as Record<CloseReasonName, number>,
       requests: this.requests,
@@ -126,6 +157,10 @@ export class ServerCounters {
       bytesOut: this.bytesOut,
       trySendRefused: this.trySendRefused,
       sendTimeouts: this.sendTimeouts,
+      handlerTimeouts: this.handlerTimeouts,
+      frameTimeouts: this.frameTimeouts,
+      sendStalls: this.sendStalls,
+      dispatchYields: this.dispatchYields,
       listenerErrors: this.listenerErrors,
       datagramsDropped: this.datagramsDropped,
       datagramErrors: this.datagramErrors,

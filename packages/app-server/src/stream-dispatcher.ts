@@ -11,6 +11,10 @@ import { clock, kSendingEnded } from './internal.js'
  * The peer's end (FIN) does not stop dispatch: the socket session stays open for sending (`allowHalfOpen`), the
  * requests that arrived before the end are dispatched in order and their replies queued, and once the last handler
  * settled the socket session closes with `ClientClosing`, draining the replies (at most `closeTimeOut`).
+ *
+ * At most `dispatchBudget` requests are dispatched in one run; then dispatch yields to the event loop and goes on in a
+ * later turn, in order. While a partial frame waits for the peer (and only then), the frame clock runs for
+ * `frameTimeOut`; it stops while reading is paused or a handler runs (see `Dispatcher.frameClock`).
  */
 export class StreamDispatcher<TRequest> extends Dispatcher<TRequest> {
   onData(data: Buffer): void {
@@ -31,6 +35,7 @@ export class StreamDispatcher<TRequest> extends Dispatcher<TRequest> {
 
   protected pump(): void {
     this.#dispatch()
+    this.runEnded()
     if (this.busy) return
     if (
       (this.paused & pausedForHandler) !== 0 &&
@@ -39,19 +44,27 @@ export class StreamDispatcher<TRequest> extends Dispatcher<TRequest> {
       this.resume(pausedForHandler)
     }
     if (this.closedReason !== undefined) this.finish()
-    else if (this.phase === Phase.Ending) {
+    else if (this.shuttingDown) {
+      // stop(): the handler that ran when it was called has settled; what it queued drains, then the session closes.
+      if (this.phase < Phase.Closing) void this.session.close(CloseReason.ServerShutdown)
+    } else if (this.phase === Phase.Ending) {
       // Every request that arrived before the peer's end was handled: the replies drain, then the connection closes.
       this.phase = Phase.Closing
       this.session[kSendingEnded]()
       void this.socket.close(CloseReason.ClientClosing)
-    }
+    } else this.frameClock()
   }
 
   /** Dispatch parsed requests until a handler goes asynchronous, more bytes are needed, or dispatch stops. */
   #dispatch(): void {
     const pipeline = this.pipeline
-    if (pipeline === undefined) return
+    if (pipeline === undefined || this.shuttingDown) return
+    this.beginRun()
     while (this.phase === Phase.Open || this.phase === Phase.Ending) {
+      if (this.runSpent()) {
+        if (pipeline.pendingBytes > 0) this.yieldDispatch()
+        return
+      }
       let request: TRequest | undefined
       try {
         request = pipeline.next()
@@ -59,7 +72,9 @@ export class StreamDispatcher<TRequest> extends Dispatcher<TRequest> {
         this.protocolError(error)
         return
       }
-      if (request === undefined || this.handle(request)) return
+      if (request === undefined) return
+      this.frameDone()
+      if (this.handle(request) || this.shuttingDown) return
     }
   }
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import type net from 'node:net'
 import { describe, expect, test } from 'vitest'
 import {
   AppSession,
@@ -25,6 +27,22 @@ async function refusedAtOnce(port: number, host = '127.0.0.1'): Promise<void> {
 }
 
 describe('connection limits', () => {
+  test('refusals are logged as summaries with counts, not a line each', async () => {
+    const logs = new RecordingLogFactory()
+    const { server, port } = await startServer({ logFactory: logs, config: { maxConnectionNumber: 1 } })
+    await connect(port)
+    for (let index = 0; index < 20; index++) await refusedAtOnce(port)
+    expect(server.getStats().rejected.maxConnectionNumber).toBe(20)
+    const refusals = () => logs.records.filter((record) => record.message.startsWith('Connection refused: limit'))
+    // The first at once, the next 19 only counted (one line per kind every 10 s at most)...
+    expect(refusals()).toHaveLength(1)
+    expect(refusals()[0]?.fields).toMatchObject({ limit: 'maxConnectionNumber' })
+    // ... and summed up in one line, at the latest when the server stops.
+    await server.stop()
+    expect(refusals()).toHaveLength(2)
+    expect(refusals()[1]?.fields).toMatchObject({ count: 19, sources: 19, limit: 'maxConnectionNumber' })
+  })
+
   test('maxConnectionNumber: the extra connection is closed at once, with no session events, and counted', async () => {
     const events: string[] = []
     const { server, port } = await startServer({ config: { maxConnectionNumber: 2 } }, (server) => {
@@ -196,4 +214,28 @@ test('a session id already in use refuses the new connection', async () => {
   expect(server.getSessionById('abc')?.sessionId).toBe('ABC')
   expect(server.getStats().rejected.acceptError).toBe(1)
   expect(server.sessionCount).toBe(1)
+})
+
+describe("docs/hardening.md's configuration for a server exposed to the internet", () => {
+  test('runs as documented (on loopback): it serves, and its per-address limit refuses the 51st connection', async () => {
+    const doc = readFileSync(new URL('../../../docs/hardening.md', import.meta.url), 'utf8')
+    const {
+      $schema: _schema,
+      ip: _ip,
+      port: _port,
+      ...documented
+    } = JSON.parse(/```json\n([\s\S]*?)\n```/.exec(doc)?.[1] ?? '{}') as Record<string, unknown>
+    expect(documented.maxConnectionsPerIp).toBe(50)
+    const { server, port } = await startServer({ config: documented }, (app) => {
+      app.on('newRequestReceived', (session, request) => session.trySend(`${request.body}\r\n`))
+    })
+    // Every documented value is in force as written (each deadline has its own test with a short value).
+    for (const [key, value] of Object.entries(documented)) expect(server.config[key as 'name'], key).toEqual(value)
+    const clients = await Promise.all(Array.from({ length: 50 }, () => connect(port)))
+    const lines = new LineReader(clients[49] as net.Socket)
+    ;(clients[49] as net.Socket).write('ECHO hello\r\n')
+    expect(await lines.next()).toBe('hello')
+    await refusedAtOnce(port)
+    expect(server.getStats().rejected).toMatchObject({ maxConnectionsPerIp: 1, total: 1 })
+  })
 })

@@ -110,6 +110,7 @@ describe('getStats', () => {
     expect(server.getStats()).toEqual({
       sessions: 0,
       accepted: 2,
+      pendingHandshakes: 0,
       rejected: {
         total: 1,
         maxConnectionNumber: 1,
@@ -118,6 +119,7 @@ describe('getStats', () => {
         acceptError: 0,
         notRunning: 0,
         handshake: 0,
+        maxPendingHandshakes: 0,
       },
       closed: {
         Unknown: 0,
@@ -135,6 +137,10 @@ describe('getStats', () => {
       bytesOut: 'HELLO\r\n'.length,
       trySendRefused: 0,
       sendTimeouts: 0,
+      handlerTimeouts: 0,
+      frameTimeouts: 0,
+      sendStalls: 0,
+      dispatchYields: 0,
       listenerErrors: 0,
       datagramsDropped: 0,
       datagramErrors: 0,

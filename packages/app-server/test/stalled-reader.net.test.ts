@@ -53,10 +53,18 @@ test('a session whose peer stops reading holds only its own queued bytes, howeve
   // follows stays in its session's queue.
   const stalled = await connect(port)
   stalled.pause()
+  // Each batch is dispatched before the next is written (dispatch yields after a budget of requests per read, so a
+  // pile of batches read at once would fill the queue up to its high water mark while writes complete between them).
   let queued = 0
-  for (let batch = 0; batch < 2_000 && queued <= 0; batch += 1) {
+  for (let batch = 1; batch <= 2_000 && queued <= 0; batch += 1) {
     stalled.write('BIG\r\n'.repeat(16))
-    ;({ queued } = await ask<{ queued: number }>(child, { cmd: 'queued', port: stalled.localPort }))
+    let requests = 0
+    for (let attempt = 0; attempt < 1_000 && requests < batch * 16; attempt += 1) {
+      ;({ queued, requests } = await ask<{ queued: number; requests: number }>(child, {
+        cmd: 'queued',
+        port: stalled.localPort,
+      }))
+    }
   }
   expect(queued).toBeGreaterThan(0)
   const busy = await Promise.all(Array.from({ length: 10 }, () => connect(port)))

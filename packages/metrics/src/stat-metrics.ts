@@ -42,7 +42,7 @@ const counter = (name: string, help: string, field: string, read: (stats: Server
 export const statMetrics: readonly StatMetric[] = [
   {
     name: 'connections_rejected_total',
-    help: 'Connections refused before they became sessions (no session events), by cause: maxConnectionNumber, maxConnectionsPerIp, connectionFilter, acceptError, notRunning, handshake.',
+    help: 'Connections refused before they became sessions (no session events), by cause: maxConnectionNumber, maxConnectionsPerIp, connectionFilter, acceptError, notRunning, handshake, maxPendingHandshakes.',
     type: 'counter',
     labelNames: ['cause'],
     fields: ['rejected'],
@@ -76,6 +76,38 @@ export const statMetrics: readonly StatMetric[] = [
     'sendTimeouts',
     (stats) => stats.sendTimeouts,
   ),
+  counter(
+    'handler_timeouts_total',
+    'Handlers given up on by handlerTimeOut (their sessions closed with ApplicationError).',
+    'handlerTimeouts',
+    (stats) => stats.handlerTimeouts,
+  ),
+  counter(
+    'frame_timeouts_total',
+    'Sessions closed because a started frame did not complete within frameTimeOut.',
+    'frameTimeouts',
+    (stats) => stats.frameTimeouts,
+  ),
+  counter(
+    'send_stalls_total',
+    'Sessions closed because their sending queue made no progress within sendStallTimeOut (a peer that does not read).',
+    'sendStalls',
+    (stats) => stats.sendStalls,
+  ),
+  counter(
+    'dispatch_yields_total',
+    'Times a session used up its dispatch budget in one go and let the other sessions go first.',
+    'dispatchYields',
+    (stats) => stats.dispatchYields,
+  ),
+  {
+    name: 'pending_handshakes',
+    help: 'TLS connections in their handshake now (they hold no session slot; bounded by maxPendingHandshakes).',
+    type: 'gauge',
+    labelNames: [],
+    fields: ['pendingHandshakes'],
+    read: (stats) => stats.pendingHandshakes,
+  },
   counter(
     'listener_errors_total',
     'Listener-level errors (e.g. accept failing with EMFILE).',

@@ -109,6 +109,7 @@ describe('createServerMetrics, scraped over loopback', () => {
         'handshake',
         'maxConnectionNumber',
         'maxConnectionsPerIp',
+        'maxPendingHandshakes',
         'notRunning',
       ].sort(),
     )

@@ -68,10 +68,8 @@ export class Admission<TSession extends AdmittedSession> {
   readonly #refusals: RefusalSummary
   readonly #maxPendingHandshakes: number
   #inProgress = 0
-  /** The TLS connections in their handshake, oldest first. */
+  /** The TLS connections in their handshake now. */
   readonly #handshaking = new Set<PendingConnection>()
-  /** Handshakes dropped to make room for a newer connection (counted as `maxPendingHandshakes`, not `handshake`). */
-  readonly #evicted = new WeakSet<PendingConnection>()
 
   constructor(host: AdmissionHost<TSession>, init: AdmissionInit) {
     this.#host = host
@@ -107,7 +105,7 @@ export class Admission<TSession extends AdmittedSession> {
     let limit: RejectionCause | undefined
     if (handshakes) {
       limit =
-        this.#handshaking.size >= this.#maxPendingHandshakes && !this.#evictSilentHandshake()
+        this.#handshaking.size >= this.#maxPendingHandshakes
           ? 'maxPendingHandshakes'
           : this.#slots.tryReserveAddress(address)
     } else limit = this.#slots.tryReserve(address)
@@ -135,7 +133,6 @@ export class Admission<TSession extends AdmittedSession> {
         }
         if (!host.running) return this.#refuse(connection, 'notRunning', address, total)
       }
-      if (this.#evicted.has(connection)) return this.#refuse(connection, 'maxPendingHandshakes', address, total)
       const opened = connection.open()
       socketSession = isThenable(opened) ? await opened : opened
       if (handshakes) this.#handshaking.delete(connection)
@@ -155,10 +152,6 @@ export class Admission<TSession extends AdmittedSession> {
       session = host.createSession(socketSession, connection)
     } catch (error) {
       const handshake = SocketError.isSocketError(error) && error.code === 'ERR_TLS_HANDSHAKE'
-      if (this.#evicted.has(connection)) {
-        // Dropped to make room for a newer connection: counted (and logged) as over maxPendingHandshakes.
-        return this.#refuse(connection, host.running ? 'maxPendingHandshakes' : 'notRunning', address, total)
-      }
       if (handshake) {
         this.#refusals.refuse(
           'TLS handshake failed',
@@ -203,31 +196,6 @@ export class Admission<TSession extends AdmittedSession> {
     } catch (error) {
       this.#logger.error('Releasing a connection threw', { sessionId: session.sessionId, err: error })
     }
-  }
-
-  /**
-   * `maxPendingHandshakes` are in progress: drop the oldest that has sent nothing yet (not even a ClientHello: a real
-   * client sends it right after connecting) to make room for the new connection, so that a refilling attacker's
-   * silent connections keep the handshake pool full in vain. False when every handshake in progress has started: the
-   * new connection is refused instead.
-   */
-  #evictSilentHandshake(): boolean {
-    for (const candidate of this.#handshaking) {
-      if (candidate.silent !== true) continue
-      this.#handshaking.delete(candidate)
-      this.#evicted.add(candidate)
-      this.#refusals.refuse('Connection refused: limit reached', {
-        remote: formatEndPoint(candidate.remoteEndPoint),
-        limit: 'maxPendingHandshakes',
-      })
-      try {
-        candidate.refuse()
-      } catch (error) {
-        this.#logger.error('Refusing a connection threw', { err: error })
-      }
-      return true
-    }
-    return false
   }
 
   #refuse(

@@ -31,8 +31,6 @@ export interface PendingConnection {
    * `maxPendingHandshakes` instead of a session slot until the handshake is done.
    */
   readonly handshakes?: boolean
-  /** A connection in its handshake that has sent no byte yet (not even a TLS ClientHello). */
-  readonly silent?: boolean
   /** The session made from it closed (after `sessionClosed`): forget it (a UDP peer's route). */
   release(): void
 }
@@ -133,10 +131,6 @@ export class TlsServerConnection implements PendingConnection {
 
   get handshakes(): boolean {
     return true
-  }
-
-  get silent(): boolean {
-    return this.#socket.bytesRead === 0
   }
 
   /** @throws {TlsHandshakeError} the handshake failed, timed out or was aborted (the server stops). */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import type { StringRequestInfo } from '@socketlite/protocol'
 import {
   type AppSession as AppSessionContract,
@@ -34,6 +33,7 @@ import {
   kTrySendShared,
   kWritable,
 } from './internal.js'
+import { newSessionId } from './session-id.js'
 import { StreamDispatcher } from './stream-dispatcher.js'
 
 /**
@@ -62,14 +62,6 @@ export interface SendOptions {
    * @default true
    */
   readonly copy?: boolean | undefined
-}
-
-/**
- * A random lower-case UUID as a flat string. `randomUUID()` returns a string concatenated from many pieces (about
- * 470 bytes of heap while it lives); a session keeps its id for its whole life, so it keeps a flat copy (about 60).
- */
-function newSessionId(): string {
-  return JSON.parse(JSON.stringify(randomUUID())) as string
 }
 
 interface SendWaiter {

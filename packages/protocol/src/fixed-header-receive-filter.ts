@@ -1,4 +1,5 @@
 import { ProtocolError, type ReceiveFilterContext } from '@socketlite/socket-base'
+import { viewOf } from './chunk-view.js'
 import { FrameAccumulator } from './frame-accumulator.js'
 import { checkInteger, emptyBuffer, requestTooLarge } from './internal.js'
 import { ReceiveFilterBase } from './receive-filter-base.js'
@@ -69,7 +70,7 @@ export abstract class FixedHeaderReceiveFilter<TRequest> extends ReceiveFilterBa
           held.append(data, offset, end, max)
           return length
         }
-        header = data.subarray(offset, offset + headerSize)
+        header = viewOf(data, offset, offset + headerSize)
       } else {
         const missing = headerSize - held.length
         if (length < missing) {
@@ -86,7 +87,7 @@ export abstract class FixedHeaderReceiveFilter<TRequest> extends ReceiveFilterBa
       if (held.length === 0) {
         if (length >= frameLength) {
           // The whole frame lies in this chunk: views of it.
-          const body = bodyLength === 0 ? emptyBuffer : data.subarray(offset + headerSize, offset + frameLength)
+          const body = bodyLength === 0 ? emptyBuffer : viewOf(data, offset + headerSize, offset + frameLength)
           context.request = this.resolveRequestInfo(header, body)
           return frameLength
         }

@@ -1,3 +1,4 @@
+import { viewOf } from './chunk-view.js'
 import { emptyBuffer } from './internal.js'
 
 /**
@@ -64,7 +65,7 @@ export class FrameAccumulator {
    */
   takeWith(data: Buffer, start: number, end: number): Buffer {
     // Small, so that it inlines into the filters' hot path; gathering is the rare case.
-    return this.#length === 0 ? data.subarray(start, end) : this.#gather(data, start, end)
+    return this.#length === 0 ? viewOf(data, start, end) : this.#gather(data, start, end)
   }
 
   /** {@link FrameAccumulator.takeWith} with bytes held. */

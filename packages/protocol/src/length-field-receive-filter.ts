@@ -5,6 +5,7 @@ import {
   type ReceiveFilterFactory,
 } from '@socketlite/socket-base'
 import { BinaryRequestInfo } from './binary-request-info.js'
+import { viewOf } from './chunk-view.js'
 import { checkBodyLength, FixedHeaderReceiveFilter } from './fixed-header-receive-filter.js'
 import { checkInteger, emptyBuffer, requestTooLarge } from './internal.js'
 
@@ -121,10 +122,10 @@ export class LengthFieldReceiveFilter extends FixedHeaderReceiveFilter<BinaryReq
     const end = offset + frameLength
     const strip = this.initialBytesToStrip
     if (strip < headerSize) {
-      const body = frameLength === headerSize ? emptyBuffer : data.subarray(offset + headerSize, end)
-      context.request = new BinaryRequestInfo('', body, data.subarray(offset + strip, offset + headerSize))
+      const body = frameLength === headerSize ? emptyBuffer : viewOf(data, offset + headerSize, end)
+      context.request = new BinaryRequestInfo('', body, viewOf(data, offset + strip, offset + headerSize))
     } else {
-      const body = strip === frameLength ? emptyBuffer : data.subarray(offset + strip, end)
+      const body = strip === frameLength ? emptyBuffer : viewOf(data, offset + strip, end)
       context.request = new BinaryRequestInfo('', body, emptyBuffer)
     }
     return frameLength

@@ -1,6 +1,7 @@
 import type { ReceiveFilterContext, ReceiveFilterFactory, TextEncoding } from '@socketlite/socket-base'
 import { BasicRequestInfoParser, type RequestInfoParser } from './basic-request-info-parser.js'
 import { BinaryRequestInfo } from './binary-request-info.js'
+import { viewOf } from './chunk-view.js'
 import { FrameAccumulator } from './frame-accumulator.js'
 import {
   checkEncoding,
@@ -138,7 +139,7 @@ export abstract class TerminatorReceiveFilterBase<TRequest> extends ReceiveFilte
         context.request =
           parser !== undefined
             ? parser.parse(decodeRange(data, this.#encoding, offset, found))
-            : this.resolveRequestInfo(data.subarray(offset, this.#keep ? found + size : found))
+            : this.resolveRequestInfo(viewOf(data, offset, this.#keep ? found + size : found))
       } else {
         context.request = this.resolveRequestInfo(
           (held as FrameAccumulator).takeWith(data, offset, this.#keep ? found + size : found),

@@ -32,7 +32,7 @@ const hardened = {
   maxConnectionsPerIp: 100,
   maxRequestLength: 65_536,
   handshakeTimeOut: 5_000,
-  maxPendingHandshakes: 100,
+  maxPendingHandshakes: 500,
   frameTimeOut: 10_000,
   sendStallTimeOut: 15_000,
   handlerTimeOut: 10_000,

@@ -70,7 +70,7 @@ export interface ServerStats {
    */
   readonly sendStalls: number
   /**
-   * Times a session's dispatch used up its budget (64 requests in one go) and let other sessions go
+   * Times a session's dispatch used up its budget (256 requests in one go) and let other sessions go
    * first (a pipelining client); the rest of its requests were dispatched in order in a later turn of the event loop.
    */
   readonly dispatchYields: number

@@ -473,9 +473,11 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
     const abandon = setTimeout(() => {
       for (const session of this.#sessions.values()) session[kAbandon]()
     }, this.config.closeTimeOut)
-    await this.#endpoints.stop()
+    // UDP sockets stay open until their sessions are gone: a UDP handler still running can send its replies.
+    await this.#endpoints.stopAccepting()
     await this.#empty()
     clearTimeout(abandon)
+    await this.#endpoints.stop()
     this.#deadlineSweep.stop()
     this.#refusals.flush()
     // The contract says an adapter's stop() never rejects; one that does must not keep the server from stopping.

@@ -70,6 +70,8 @@ type Endpoint =
       info: ListenerInfo | undefined
       /** Made at each start, once the socket is bound. */
       demultiplexer: UdpDemultiplexer | undefined
+      /** The server is stopping: datagrams received are dropped; the socket stays open for its sessions' replies. */
+      draining: boolean
     }
 
 /** Aborts the TLS handshakes in progress when the server stops; every handshake listens to its signal. */
@@ -122,8 +124,17 @@ export class ServerEndpoints {
           receiveBufferSize: udpBufferSize,
           sendBufferSize: udpBufferSize,
         })
-        const endpoint: Endpoint = { kind: 'udp', config, listener, info: undefined, demultiplexer: undefined }
-        listener.on('message', (data, remote) => endpoint.demultiplexer?.receive(data, remote))
+        const endpoint: Endpoint = {
+          kind: 'udp',
+          config,
+          listener,
+          info: undefined,
+          demultiplexer: undefined,
+          draining: false,
+        }
+        listener.on('message', (data, remote) => {
+          if (!endpoint.draining) endpoint.demultiplexer?.receive(data, remote)
+        })
         listener.on('error', (error) => host.listenerError(error, endpoint.info))
         return endpoint
       }
@@ -158,18 +169,39 @@ export class ServerEndpoints {
   }
 
   /**
-   * Stop accepting: TLS handshakes in progress are aborted, every UDP session is closed with `ServerShutdown` (each
-   * sends what it queued through its listener's socket first, at most `closeTimeOut`), then every listener is closed.
-   * Sessions over TCP are not touched. Idempotent.
+   * Stop accepting: TLS handshakes in progress are aborted, TCP listeners are closed, and UDP sockets drop what they
+   * receive from now on but stay open, so that the UDP sessions still running a handler can send its replies (close
+   * them with {@link ServerEndpoints.stop} once the sessions are gone). Sessions over TCP are not touched. Idempotent.
    */
-  async stop(): Promise<void> {
+  async stopAccepting(): Promise<void> {
     this.#handshakes.abort(new Error('The server is stopping'))
     await Promise.allSettled(
       this.#endpoints.map(async (endpoint) => {
-        if (endpoint.kind === 'udp') await endpoint.demultiplexer?.closeAll(CloseReason.ServerShutdown)
+        if (endpoint.kind === 'udp') {
+          endpoint.draining = true
+          return
+        }
         await endpoint.listener.stop()
         endpoint.info = undefined
-        if (endpoint.kind === 'udp') endpoint.demultiplexer = undefined
+      }),
+    )
+  }
+
+  /**
+   * Stop every endpoint: {@link ServerEndpoints.stopAccepting}, then every UDP session still open is closed with
+   * `ServerShutdown` (each sends what it queued through its listener's socket first, at most `closeTimeOut`) and the
+   * UDP sockets are closed. Idempotent.
+   */
+  async stop(): Promise<void> {
+    await this.stopAccepting()
+    await Promise.allSettled(
+      this.#endpoints.map(async (endpoint) => {
+        if (endpoint.kind !== 'udp') return
+        await endpoint.demultiplexer?.closeAll(CloseReason.ServerShutdown)
+        await endpoint.listener.stop()
+        endpoint.info = undefined
+        endpoint.demultiplexer = undefined
+        endpoint.draining = false
       }),
     )
   }

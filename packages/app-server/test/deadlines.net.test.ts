@@ -2,6 +2,7 @@ import { deferred } from '@socketlite/testing'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import { AppSession, CloseReason, SocketError } from '../src/index.js'
 import { connect, LineReader, next, startServer, until } from './helpers.js'
+import { udpClient } from './udp-helpers.js'
 
 // The deadlines of docs/hardening.md that the server enforces (handlerTimeOut, frameTimeOut, sendStallTimeOut), and
 // stop() with handlers still running: short configured values, every wait on an event.
@@ -215,6 +216,29 @@ describe('stop()', () => {
     const [, reason] = await closed
     expect(reason).toBe(CloseReason.ServerShutdown)
     expect(await lines.closed()).toEqual(['LATE REPLY'])
+  })
+
+  test('over UDP too: the reply of a handler running when it is called still goes out, then the socket closes', async () => {
+    const release = deferred<void>()
+    const { server, port } = await startServer({ config: { mode: 'udp' } }, (app) => {
+      app.on('newRequestReceived', async (session, request) => {
+        if (request.key !== 'WAIT') return
+        await release.promise
+        await session.send('LATE REPLY\r\n')
+      })
+    })
+    const client = await udpClient()
+    const started = next(server, 'newRequestReceived')
+    client.send('WAIT\r\n', port)
+    await started
+    const closed = next<[AppSession, CloseReason]>(server, 'sessionClosed')
+    const stopped = server.stop()
+    release.resolve()
+    await stopped
+    const [, reason] = await closed
+    expect(reason).toBe(CloseReason.ServerShutdown)
+    expect((await client.receive(1)).map(String)).toEqual(['LATE REPLY\r\n'])
+    expect(server.sessionCount).toBe(0)
   })
 
   test('resolves within closeTimeOut plus a little when a handler never settles', async () => {

@@ -384,13 +384,16 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
     this.shuttingDown = true
   }
 
-  /** `stop()`'s deadline: a handler still running is abandoned (not counted as failed); close now. */
+  /** `stop()`'s deadline: a handler still running is abandoned (not counted as failed); closed now, not drained. */
   abandon(): void {
     this.stopAfterRun = false
     this.shuttingDown = true
     const abandoned = this.#abandonHandler()
     void this.session.close(CloseReason.ServerShutdown)
     if (abandoned) this.pump()
+    // stop()'s deadline holds: a session still draining (its handler settled at the last moment, its peer reads
+    // nothing) is cut now rather than given another closeTimeOut.
+    this.socket.abort(CloseReason.ServerShutdown)
   }
 
   /** The frame clock: a request was parsed, the next frame starts with its first byte. */

@@ -106,6 +106,34 @@ describe('handlerTimeOut', () => {
     expect(await lines.next()).toBe('DONE')
     expect(server.getStats().handlerTimeouts).toBe(0)
   })
+
+  test('a handler that settles just before the deadline, to a peer that reads nothing, gets no second closeTimeOut', async () => {
+    const release = deferred<void>()
+    const { server, port } = await startServer({ config: { closeTimeOut: 1_000, handlerTimeOut: 0 } }, (app) => {
+      app.on('newRequestReceived', async (session) => {
+        await release.promise
+        // far more than the socket buffers take: the rest waits in the queue for a reader that never comes
+        session.trySend(Buffer.alloc(16 * 1_048_576))
+      })
+    })
+    const client = await connect(port)
+    client.pause()
+    const started = next(server, 'newRequestReceived')
+    client.write('BIG\r\n')
+    await started
+    const closed = next<[AppSession, CloseReason]>(server, 'sessionClosed', 5_000)
+    const before = performance.now()
+    const stopped = server.stop()
+    // the handler settles 900 ms into the 1,000 ms closeTimeOut: its drain would last until 1,900 ms
+    const settle = setTimeout(() => release.resolve(), 900)
+    onTestFinished(() => clearTimeout(settle))
+    await stopped
+    const took = performance.now() - before
+    const [, reason] = await closed
+    expect(reason).toBe(CloseReason.ServerShutdown)
+    expect(took).toBeGreaterThanOrEqual(900)
+    expect(took).toBeLessThan(1_600)
+  })
 })
 
 describe('frameTimeOut', () => {

@@ -361,6 +361,22 @@ export abstract class SocketSession implements SocketSessionContract {
     return closed
   }
 
+  /**
+   * Close now, without draining: what is queued is dropped (counted in `droppedBytes`) and the transport destroyed;
+   * `reason` is recorded unless one came first. `close()`'s promise resolves once the transport is gone. Idempotent.
+   */
+  abort(reason: CloseReason): void {
+    if (this.#state === 'open') {
+      this.#closeReason ??= reason
+      this.#state = 'closing'
+    }
+    if (this.#closeTimer !== undefined) {
+      clearTimeout(this.#closeTimer)
+      this.#closeTimer = undefined
+    }
+    SocketSession.#closeDeadline(this)
+  }
+
   // ---- the transport's side -------------------------------------------------------------------------------------
 
   /**

@@ -98,6 +98,12 @@ export interface SocketSession {
    * end the connection. Resolves once closed. Calling it again resolves the same way.
    */
   close(reason: CloseReason): Promise<void>
+  /**
+   * Close now, without draining: what is queued is dropped (counted as dropped bytes) and the transport destroyed
+   * (`reason` recorded unless one came first). For a deadline that must hold, such as the end of `stop()`. The
+   * `close()` promise resolves once the transport is gone, after `onClosed`. Idempotent.
+   */
+  abort(reason: CloseReason): void
 }
 
 /** Decides whether a new connection (or a new UDP peer) may become a session. */

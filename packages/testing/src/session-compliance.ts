@@ -16,6 +16,7 @@ export interface ComplianceSession {
   pauseReceive(): void
   resumeReceive(): void
   close(reason: number): Promise<void>
+  abort(reason: number): void
 }
 
 /** Session options the suite varies per test (socket-base's `SocketSessionInit` shape). */
@@ -42,6 +43,7 @@ export interface ComplianceCloseReasons {
   readonly SocketError: number
   readonly ApplicationError: number
   readonly TimeOut: number
+  readonly ServerShutdown: number
 }
 
 /** Options of {@link sessionCompliance}. */
@@ -290,6 +292,19 @@ export function sessionCompliance(options: SessionComplianceOptions): void {
       expect(recorder.writabilityChanges).toEqual([])
     })
 
+    test('abort closes at once with its reason, exactly one onClosed, and close() resolves', async () => {
+      const { session } = await open({ closeTimeOut: 60_000 })
+      const recorder = new SessionRecorder()
+      session.start(recorder)
+      session.abort(reasons.ServerShutdown)
+      session.abort(reasons.ApplicationError)
+      await withTimeout(session.close(reasons.ServerClosing), 2_000, 'close() after abort')
+      expect(session.state).toBe('closed')
+      expect(session.closeReason).toBe(reasons.ServerShutdown)
+      expect(recorder.closedReasons).toEqual([reasons.ServerShutdown])
+      expect(session.trySend(payload(1))).toBe(false)
+    })
+
     if (!options.stream) return
 
     test('holds back what arrives while receiving is paused, and delivers it once resumed', async () => {
@@ -384,6 +399,20 @@ export function sessionCompliance(options: SessionComplianceOptions): void {
       expect(session.trySend(Buffer.alloc(8 * 1_048_576))).toBe(true)
       const closing = session.close(reasons.ServerClosing)
       await withTimeout(closing, 3_000, 'close() of a session whose peer does not read')
+      expect(session.state).toBe('closed')
+      expect(recorder.closedReasons).toEqual([reasons.ServerClosing])
+      expect(session.pendingBytes).toBe(0)
+    })
+
+    test('abort cuts a drain short: what is still queued is dropped, the first reason stays', async () => {
+      const { session, peer } = await open({ sendHighWaterMark: 16 * 1_048_576, closeTimeOut: 60_000 })
+      const recorder = new SessionRecorder()
+      session.start(recorder)
+      required(peer.pause, 'pause')()
+      expect(session.trySend(Buffer.alloc(8 * 1_048_576))).toBe(true)
+      const closing = session.close(reasons.ServerClosing)
+      session.abort(reasons.ServerShutdown)
+      await withTimeout(closing, 2_000, 'close() of a draining session that was aborted')
       expect(session.state).toBe('closed')
       expect(recorder.closedReasons).toEqual([reasons.ServerClosing])
       expect(session.pendingBytes).toBe(0)

@@ -9,6 +9,7 @@ import { createServer, type Socket } from 'node:net'
 import { AppServer, silentLogFactory } from '@socketlite/app-server'
 import { Redis } from 'ioredis'
 import { RedisAdapter } from '../src/index.js'
+import { serveOps } from '../test/fixtures/serve-ops.js'
 
 export const frameSize = 32
 
@@ -152,17 +153,5 @@ if (mode === 'adapter') {
   }
 }
 
-process.on('message', (message: { id: number; op: string; args: unknown[] }) => {
-  const op = ops[message.op]
-  Promise.resolve()
-    .then(() => {
-      if (op === undefined) throw new Error(`unknown op ${message.op}`)
-      return (op as (...args: unknown[]) => unknown)(...message.args)
-    })
-    .then(
-      (value) => send({ id: message.id, ok: true, value: value ?? null }),
-      (error: unknown) => send({ id: message.id, ok: false, error: { message: String(error) } }),
-    )
-})
-process.on('disconnect', () => process.exit(0))
+serveOps(ops, send)
 send({ event: 'ready', args: [nodeId, port] })

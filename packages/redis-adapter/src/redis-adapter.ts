@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
+import { Writable } from 'node:stream'
 import {
   type ClusterAdapter,
   type ClusterCountOptions,
@@ -206,6 +207,8 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Cl
   readonly #subscribed = new Set<string>()
   readonly #lastLogged = new Map<string, { at: number; suppressed: number }>()
   readonly #stats = { published: 0, received: 0, missed: 0, dropped: 0, reconnects: 0, unavailable: 0 }
+  /** The command connection's stream while its writes are held until the end of the tick (see `#corkTurn`). */
+  #corked: Writable | undefined
   #local: ClusterLocalNode | undefined
   #command: Client | undefined
   #subscriber: Client | undefined
@@ -515,7 +518,28 @@ export class RedisAdapter extends EventEmitter<RedisAdapterEvents> implements Cl
   }
 
   #send(command: Client, channel: string, message: Buffer): Promise<number> {
+    this.#corkTurn(command)
     return (this.sharded ? command.spublish(channel, message) : command.publish(channel, message)) as Promise<number>
+  }
+
+  /**
+   * Hold the command connection's writes until the end of this tick, so that the messages published in one tick
+   * (a burst of `publish` calls) leave in one write instead of one write (and one wake-up of Redis) each. A plain
+   * connection only: a `Cluster` client writes to the shard of each channel.
+   */
+  #corkTurn(command: Client): void {
+    if (this.#corked !== undefined) return
+    const stream = (command as { stream?: unknown }).stream
+    if (!(stream instanceof Writable) || !stream.writable) return
+    stream.cork()
+    this.#corked = stream
+    process.nextTick(this.#uncork)
+  }
+
+  readonly #uncork = (): void => {
+    const stream = this.#corked
+    this.#corked = undefined
+    stream?.uncork()
   }
 
   #onMessage(message: Buffer): void {

@@ -292,3 +292,21 @@ test('restart after stop() joins the service again with a fresh registration', a
   await redis.kill()
   await event
 })
+
+test('publishes made in one tick leave in one write: Redis reads them at once, and each arrives once, in order', async () => {
+  const redis = await redisForTest()
+  const raw = rawClient(redis.url)
+  const nodes = await startNodes(redis.url, 2, { heartbeatInterval: 60_000, nodeTimeout: 120_000 })
+  const [a, b] = nodes as [TestNode, TestNode]
+  const session = await b.node.addSession()
+  const reads = async (): Promise<number> => Number(/total_reads_processed:(\d+)/.exec(await raw.info('stats'))?.[1])
+  const before = await reads()
+  const count = 100
+  await Promise.all(Array.from({ length: count }, (_, index) => a.adapter.publish(bytes(`m${index}`))))
+  const after = await reads()
+  // 100 PUBLISH commands (about 10 KB) in one write take Redis a read or two (plus the INFO call); one write each
+  // would take it many more.
+  expect(after - before).toBeLessThanOrEqual(5)
+  await fence(raw, nodes)
+  expect(without(b.node.texts(session.sessionId))).toEqual(Array.from({ length: count }, (_, index) => `m${index}`))
+})

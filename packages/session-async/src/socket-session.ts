@@ -125,6 +125,16 @@ function queueOf(init: SocketSessionInit, separate: boolean): SendingQueue {
 const settled: Promise<void> = Promise.resolve()
 
 /**
+ * `performance.now()` rounded up to a whole millisecond (so a stall is never found early), a small integer (SMI) below
+ * 2^30 ms (12 days): V8 keeps it in the session's field itself, where a fraction is boxed in a heap number, one per
+ * session that ever sent.
+ */
+function wholeMillisecondsNow(): number {
+  const now = Math.ceil(performance.now())
+  return now < 0x40000000 ? now | 0 : now
+}
+
+/**
  * The transport-independent half of every socket session (SuperSocket's `SocketSession`): the state machine
  * `open → closing → closed`, first-reason-wins close reasons, the send path over a coalescing {@link SendingQueue}
  * (everything queued in one tick leaves in one batch, one batch in flight at a time; small payloads share pooled
@@ -152,7 +162,7 @@ export abstract class SocketSession implements SocketSessionContract {
    * (one timer per session, re-armed lazily when it fires, never per write).
    */
   #stallTimer: NodeJS.Timeout | undefined
-  /** When the batch in flight was handed to the transport (`performance.now()`). */
+  /** When the batch in flight was handed to the transport (a {@link wholeMillisecondsNow} reading). */
   #writeStartedAt = 0
   /** Made by the first `close()` call (see {@link SocketSession.close}). */
   #closed: Promise<void> | undefined
@@ -560,7 +570,7 @@ export abstract class SocketSession implements SocketSessionContract {
     const bytes = queue.inFlightByteLength
     this.#flags |= Flag.Writing
     if (this.#stallTimeOut > 0) {
-      this.#writeStartedAt = performance.now()
+      this.#writeStartedAt = wholeMillisecondsNow()
       if (this.#stallTimer === undefined) this.#armStallCheck(this.#stallTimeOut)
     }
     let synchronous = true

@@ -19,7 +19,6 @@ import { DatagramDispatcher } from './datagram-dispatcher.js'
 import { type Dispatcher, Phase } from './dispatcher.js'
 import {
   type Admitted,
-  clock,
   clockToDate,
   kAbandon,
   kAdmission,
@@ -132,11 +131,12 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
     this.sessionId = init.sessionId ?? newSessionId()
     this.listener = init.listener
     this.outbound = init.outbound === true
-    this.#startTime = clock()
     this.#dispatcher =
       socket.kind === 'datagram'
         ? new DatagramDispatcher(this, socket, context)
         : new StreamDispatcher(this, socket, context)
+    // one clock reading: a new session was last active when it started (two could fall on either side of a ms)
+    this.#startTime = this.#dispatcher.lastActive
   }
 
   /** The server's resolved, frozen configuration. */

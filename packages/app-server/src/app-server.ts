@@ -28,9 +28,7 @@ import { connectOut, refusedConnectError } from './active-connect.js'
 import { Admission } from './admission.js'
 import type { ActiveConnectOptions, AppServerEvents, AppServerOptions, AppSessionClass } from './app-server-options.js'
 import { AppSession } from './app-session.js'
-import { DeadlineSweep } from './deadline-sweep.js'
 import { ServerEndpoints } from './endpoints.js'
-import { IdleSweep } from './idle-sweep.js'
 import { InProcessAdapter } from './in-process-adapter.js'
 import {
   kAbandon,
@@ -50,6 +48,7 @@ import { type CommandHandler, RequestRouter } from './request-router.js'
 import { resolveServerConfig } from './resolve-server-config.js'
 import { ServerCluster } from './server-cluster.js'
 import { ServerCounters, type ServerStats } from './server-stats.js'
+import { deadlineSweep, idleSweep, type SessionSweep } from './session-sweep.js'
 
 /**
  * The chunks the sessions of one server coalesce their small replies into (see `@socketlite/sending-queue`): 16 KiB
@@ -106,8 +105,8 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
   readonly #endpoints: ServerEndpoints
   readonly #streamInit: AsyncSocketSessionInit
   readonly #certificates: TlsCertificateStore | undefined
-  readonly #idleSweep: IdleSweep
-  readonly #deadlineSweep: DeadlineSweep
+  readonly #idleSweep: SessionSweep<TSession>
+  readonly #deadlineSweep: SessionSweep<TSession>
   readonly #refusals: RefusalSummary
   readonly #listenerErrors: ListenerErrorLog
   readonly #cluster: ServerCluster<TSession>
@@ -223,8 +222,8 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
       udpInit,
       this.#certificates,
     )
-    this.#idleSweep = new IdleSweep(config, this.logger, () => this.#sessions.values())
-    this.#deadlineSweep = new DeadlineSweep(config, () => this.#sessions.values())
+    this.#idleSweep = idleSweep(config, this.logger, () => this.#sessions.values())
+    this.#deadlineSweep = deadlineSweep(config, () => this.#sessions.values())
     this.#listenerErrors = new ListenerErrorLog(this.logger)
   }
 

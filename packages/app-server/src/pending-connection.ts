@@ -35,17 +35,12 @@ export interface PendingConnection {
   release(): void
 }
 
-// The last remote address string seen: the sessions of one peer address share it (a session keeps its admitted
-// address), where Node makes a new string for each socket.
-let lastAddress = ''
-
 /** The remote endpoint of a connected socket; `undefined` once it is gone. */
 export function remoteEndPointOf(socket: net.Socket): EndPoint | undefined {
   const address = socket.remoteAddress
   const port = socket.remotePort
   if (address === undefined || port === undefined) return undefined
-  if (address !== lastAddress) lastAddress = address
-  return { address: lastAddress, port, family: socket.remoteFamily === 'IPv6' ? 'IPv6' : 'IPv4' }
+  return { address, port, family: socket.remoteFamily === 'IPv6' ? 'IPv6' : 'IPv4' }
 }
 
 /** A plain TCP connection, accepted or connected out, that becomes an `AsyncSocketSession`. */

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import dgram from 'node:dgram'
 import { once } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import tls from 'node:tls'
 import { fileURLToPath } from 'node:url'
+import { type ProgramExit, runToExit } from '@socketlite/testing'
 import { onTestFinished } from 'vitest'
 import type { LoadReport } from '../src/index.js'
 
@@ -98,28 +99,11 @@ export async function startTlsEcho(credentials: { key: string; cert: string }): 
   return (server.address() as net.AddressInfo).port
 }
 
-export interface CliResult {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
+export type CliResult = ProgramExit
 
 /** Runs the built binary with `args` (quiet progress; killed after `timeoutMs`). */
-export async function runCli(args: readonly string[], timeoutMs = 15_000): Promise<CliResult> {
-  const child: ChildProcess = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  onTestFinished(() => {
-    if (child.exitCode === null) child.kill('SIGKILL')
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout?.setEncoding('utf8').on('data', (text: string) => {
-    stdout += text
-  })
-  child.stderr?.setEncoding('utf8').on('data', (text: string) => {
-    stderr += text
-  })
-  const [code] = (await once(child, 'close', { signal: AbortSignal.timeout(timeoutMs) })) as [number | null]
-  return { code, stdout, stderr }
+export function runCli(args: readonly string[], timeoutMs = 15_000): Promise<CliResult> {
+  return runToExit(cliPath, args, timeoutMs)
 }
 
 /** Runs the binary with `--json` and parses the one object it prints. */

@@ -119,36 +119,31 @@ export function createServerMetrics<TRequest, TSession extends AppSession<TReque
   const snapshot = new ScrapeSnapshot(server)
 
   // Per listener, from the sessions when scraped.
-  new Gauge({
-    name: `${prefix}sessions`,
-    help: 'Sessions open now, per listener.',
-    labelNames: ['listener'],
-    registers,
-    collect() {
-      this.reset()
-      for (const [listener, totals] of snapshot.listeners()) this.set({ listener }, totals.sessions)
-    },
-  })
-  new Gauge({
-    name: `${prefix}send_queue_bytes`,
-    help: "Bytes waiting in the sessions' sending queues (queued and not yet written to the socket), per listener.",
-    labelNames: ['listener'],
-    registers,
-    collect() {
-      this.reset()
-      for (const [listener, totals] of snapshot.listeners()) this.set({ listener }, totals.sendQueueBytes)
-    },
-  })
-  new Gauge({
-    name: `${prefix}receive_buffered_bytes`,
-    help: 'Bytes received and not yet parsed into dispatched requests, per listener.',
-    labelNames: ['listener'],
-    registers,
-    collect() {
-      this.reset()
-      for (const [listener, totals] of snapshot.listeners()) this.set({ listener }, totals.receiveBufferedBytes)
-    },
-  })
+  const listenerGauges: readonly [name: string, help: string, read: (totals: ListenerTotals) => number][] = [
+    ['sessions', 'Sessions open now, per listener.', (totals) => totals.sessions],
+    [
+      'send_queue_bytes',
+      "Bytes waiting in the sessions' sending queues (queued and not yet written to the socket), per listener.",
+      (totals) => totals.sendQueueBytes,
+    ],
+    [
+      'receive_buffered_bytes',
+      'Bytes received and not yet parsed into dispatched requests, per listener.',
+      (totals) => totals.receiveBufferedBytes,
+    ],
+  ]
+  for (const [name, help, read] of listenerGauges) {
+    new Gauge({
+      name: `${prefix}${name}`,
+      help,
+      labelNames: ['listener'],
+      registers,
+      collect() {
+        this.reset()
+        for (const [listener, totals] of snapshot.listeners()) this.set({ listener }, read(totals))
+      },
+    })
+  }
 
   // Per listener, from the server's events.
   const accepted = new Counter({

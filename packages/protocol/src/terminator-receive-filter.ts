@@ -60,7 +60,10 @@ export interface TerminatorFrameInit extends TerminatorReceiveFilterBaseInit {
  * the limit (the frame could only be longer).
  */
 export abstract class TerminatorReceiveFilterBase<TRequest> extends ReceiveFilterBase<TRequest> {
-  /** The terminator bytes: a private copy (shared, read-only, by the filters of one factory). */
+  /**
+   * The terminator bytes: a private copy, shared by the filters of one factory and by filters with an equal terminator
+   * (read-only: never write into it).
+   */
   readonly terminator: Buffer
   /** Frames are handed to `resolveRequestInfo` with their terminator. */
   readonly #keep: boolean

@@ -121,6 +121,28 @@ function queueOf(init: SocketSessionInit, separate: boolean): SendingQueue {
   })
 }
 
+/**
+ * What only a closing session or the send-stall check needs: made at the first close (or peer's end, failure) or
+ * stall check, so that an idle session holds one field for it.
+ */
+interface SessionEnding {
+  /** The first close reason (see {@link SocketSession.closeReason}). */
+  closeReason: CloseReason | undefined
+  closeError: Error | undefined
+  /** Made by the first `close()` call (see {@link SocketSession.close}). */
+  closed: Promise<void> | undefined
+  resolveClosed: (() => void) | undefined
+  closeTimer: NodeJS.Timeout | undefined
+  /**
+   * The send-stall check: armed when a batch goes out and none is armed, left armed while batches keep going out
+   * (one timer per session, re-armed lazily when it fires, never per write).
+   */
+  stallTimer: NodeJS.Timeout | undefined
+  /** When the batch in flight was handed to the transport (a {@link wholeMillisecondsNow} reading). */
+  writeStartedAt: number
+  droppedBytes: number
+}
+
 /** The `close()` promise of a session that was closed before anyone asked for it. */
 const settled: Promise<void> = Promise.resolve()
 
@@ -154,29 +176,16 @@ export abstract class SocketSession implements SocketSessionContract {
   /** Made at the first send (see {@link SocketSession.#sendingQueue}). */
   #queue: SendingQueue | undefined
   /** The options the queue is made with (shared by the sessions of a server, checked once). */
+  /** The options (`sendStallTimeOut` is read from them when a batch goes out). */
   readonly #init: SocketSessionInit
-  /** `sendStallTimeOut` (ms); 0 = off. */
-  readonly #stallTimeOut: number
-  /**
-   * The send-stall check: armed when a batch goes out and none is armed, left armed while batches keep going out
-   * (one timer per session, re-armed lazily when it fires, never per write).
-   */
-  #stallTimer: NodeJS.Timeout | undefined
-  /** When the batch in flight was handed to the transport (a {@link wholeMillisecondsNow} reading). */
-  #writeStartedAt = 0
-  /** Made by the first `close()` call (see {@link SocketSession.close}). */
-  #closed: Promise<void> | undefined
-  #resolveClosed: (() => void) | undefined
   #state: SocketSessionState = 'open'
-  #closeReason: CloseReason | undefined
-  #closeError: Error | undefined
+  /** Made when first needed (see {@link SessionEnding}). */
+  #ending: SessionEnding | undefined
   #handler: SocketSessionHandler | undefined
   /** {@link Flag} bits. */
   #flags = 0
-  #closeTimer: NodeJS.Timeout | undefined
   #bytesReceived = 0
   #bytesSent = 0
-  #droppedBytes = 0
 
   /**
    * `init` is kept, not copied (the sessions of a server share one): do not change it afterwards.
@@ -194,7 +203,6 @@ export abstract class SocketSession implements SocketSessionContract {
         `sendStallTimeOut must be a number from 0 to ${maxTimerMilliseconds}, got ${String(stallTimeOut)}`,
       )
     }
-    this.#stallTimeOut = stallTimeOut
     this.#flags = (init.allowHalfOpen === true ? Flag.HalfOpen : 0) | (transport.coalesce === false ? Flag.Separate : 0)
     this.#init = init
     // The queue's options are checked now, the queue made at the first send: once per options object.
@@ -234,7 +242,7 @@ export abstract class SocketSession implements SocketSessionContract {
    * `open` for sending until closed).
    */
   get closeReason(): CloseReason | undefined {
-    return this.#closeReason
+    return this.#ending?.closeReason
   }
 
   /**
@@ -242,7 +250,7 @@ export abstract class SocketSession implements SocketSessionContract {
    * method threw (the session then closes with `InternalError`).
    */
   get closeError(): Error | undefined {
-    return this.#closeError
+    return this.#ending?.closeError
   }
 
   /** The sending queue's size: bytes accepted by `trySend` and not yet flushed by the transport. */
@@ -283,7 +291,7 @@ export abstract class SocketSession implements SocketSessionContract {
    * writing then is not among them (some of it may have left); neither is counted in {@link SocketSession.bytesSent}.
    */
   get droppedBytes(): number {
-    return this.#droppedBytes
+    return this.#ending === undefined ? 0 : this.#ending.droppedBytes
   }
 
   /**
@@ -356,17 +364,18 @@ export abstract class SocketSession implements SocketSessionContract {
    * Every call returns the same promise, which never rejects.
    */
   close(reason: CloseReason): Promise<void> {
+    const ending = this.#endingState()
     if (this.#state === 'open') {
       // A half-open session whose peer ended keeps ClientClosing: the peer's end came first.
-      this.#closeReason ??= reason
+      ending.closeReason ??= reason
       this.#beginClose()
     }
-    let closed = this.#closed
+    let closed = ending.closed
     if (closed === undefined) {
       // Made on demand: most sessions are closed by their peer and nobody waits for them.
       if ((this.#flags & Flag.Settled) !== 0) closed = settled
-      else closed = new Promise<void>((resolve) => (this.#resolveClosed = resolve))
-      this.#closed = closed
+      else closed = new Promise<void>((resolve) => (ending.resolveClosed = resolve))
+      ending.closed = closed
     }
     return closed
   }
@@ -376,13 +385,14 @@ export abstract class SocketSession implements SocketSessionContract {
    * `reason` is recorded unless one came first. `close()`'s promise resolves once the transport is gone. Idempotent.
    */
   abort(reason: CloseReason): void {
+    const ending = this.#endingState()
     if (this.#state === 'open') {
-      this.#closeReason ??= reason
+      ending.closeReason ??= reason
       this.#state = 'closing'
     }
-    if (this.#closeTimer !== undefined) {
-      clearTimeout(this.#closeTimer)
-      this.#closeTimer = undefined
+    if (ending.closeTimer !== undefined) {
+      clearTimeout(ending.closeTimer)
+      ending.closeTimer = undefined
     }
     SocketSession.#closeDeadline(this)
   }
@@ -440,7 +450,8 @@ export abstract class SocketSession implements SocketSessionContract {
   protected peerEnded(): void {
     const flags = this.#flags
     if (this.#state !== 'open' || (flags & Flag.InputEnded) !== 0) return
-    this.#closeReason = CloseReason.ClientClosing
+    const ending = this.#endingState()
+    ending.closeReason = CloseReason.ClientClosing
     if ((flags & Flag.HalfOpen) !== 0) {
       this.#flags = flags | Flag.InputEnded
       try {
@@ -454,7 +465,7 @@ export abstract class SocketSession implements SocketSessionContract {
     try {
       this.#handler?.onEnd?.()
     } catch (error) {
-      this.#closeError ??= toError(error)
+      ending.closeError ??= toError(error)
     }
     this.#beginClose()
   }
@@ -464,9 +475,10 @@ export abstract class SocketSession implements SocketSessionContract {
    * are dropped and the transport destroyed; it reports {@link SocketSession.transportClosed} when gone.
    */
   protected transportFailed(error: Error): void {
-    this.#closeError ??= error
+    const ending = this.#endingState()
+    ending.closeError ??= error
     if (this.#state === 'open') {
-      this.#closeReason ??= CloseReason.SocketError
+      ending.closeReason ??= CloseReason.SocketError
       this.#state = 'closing'
     }
     if ((this.#flags & Flag.TransportGone) !== 0) return
@@ -479,13 +491,16 @@ export abstract class SocketSession implements SocketSessionContract {
   protected transportClosed(): void {
     if ((this.#flags & Flag.TransportGone) !== 0) return
     this.#flags |= Flag.TransportGone
-    this.#closeReason ??= CloseReason.SocketError
+    const ending = this.#endingState()
+    ending.closeReason ??= CloseReason.SocketError
     this.#state = 'closed'
-    clearTimeout(this.#closeTimer)
-    this.#closeTimer = undefined
-    if (this.#stallTimer !== undefined) {
-      clearTimeout(this.#stallTimer)
-      this.#stallTimer = undefined
+    if (ending.closeTimer !== undefined) {
+      clearTimeout(ending.closeTimer)
+      ending.closeTimer = undefined
+    }
+    if (ending.stallTimer !== undefined) {
+      clearTimeout(ending.stallTimer)
+      ending.stallTimer = undefined
     }
     this.#dropQueue()
     this.#scheduleNotify()
@@ -497,8 +512,28 @@ export abstract class SocketSession implements SocketSessionContract {
   #dropQueue(): void {
     const queue = this.#queue
     if (queue === undefined) return
-    this.#droppedBytes += queue.pendingByteLength
+    const pending = queue.pendingByteLength
+    if (pending > 0) this.#endingState().droppedBytes += pending
     queue.clear()
+  }
+
+  /** The {@link SessionEnding} state, made at the first call. */
+  #endingState(): SessionEnding {
+    let ending = this.#ending
+    if (ending === undefined) {
+      ending = {
+        closeReason: undefined,
+        closeError: undefined,
+        closed: undefined,
+        resolveClosed: undefined,
+        closeTimer: undefined,
+        stallTimer: undefined,
+        writeStartedAt: 0,
+        droppedBytes: 0,
+      }
+      this.#ending = ending
+    }
+    return ending
   }
 
   /** The sending queue, made at the first send. */
@@ -511,8 +546,9 @@ export abstract class SocketSession implements SocketSessionContract {
     this.#state = 'closing'
     const flags = this.#flags
     if ((flags & Flag.TransportGone) !== 0) return
-    this.#closeTimer = setTimeout(SocketSession.#closeDeadline, this.#init.closeTimeOut, this)
-    this.#closeTimer.unref()
+    const timer = setTimeout(SocketSession.#closeDeadline, this.#init.closeTimeOut, this)
+    timer.unref()
+    this.#endingState().closeTimer = timer
     // Keep reading (bytes are dropped now) so the peer's end is seen and unread bytes do not turn the close
     // into a reset that could discard what the peer has not read yet.
     if ((flags & Flag.Receiving) !== 0) this.resumeReceiving()
@@ -524,7 +560,7 @@ export abstract class SocketSession implements SocketSessionContract {
   }
 
   static #closeDeadline(session: SocketSession): void {
-    session.#closeTimer = undefined
+    ;(session.#ending as SessionEnding).closeTimer = undefined
     if ((session.#flags & Flag.TransportGone) !== 0) return
     session.#dropQueue()
     session.#flags |= Flag.Destroyed
@@ -569,9 +605,11 @@ export abstract class SocketSession implements SocketSessionContract {
     }
     const bytes = queue.inFlightByteLength
     this.#flags |= Flag.Writing
-    if (this.#stallTimeOut > 0) {
-      this.#writeStartedAt = wholeMillisecondsNow()
-      if (this.#stallTimer === undefined) this.#armStallCheck(this.#stallTimeOut)
+    const stallTimeOut = this.#init.sendStallTimeOut
+    if (stallTimeOut !== undefined && stallTimeOut > 0) {
+      const ending = this.#endingState()
+      ending.writeStartedAt = wholeMillisecondsNow()
+      if (ending.stallTimer === undefined) this.#armStallCheck(stallTimeOut)
     }
     let synchronous = true
     let called = false
@@ -612,7 +650,7 @@ export abstract class SocketSession implements SocketSessionContract {
   #armStallCheck(delay: number): void {
     const timer = setTimeout(SocketSession.#stallCheck, delay, this)
     timer.unref()
-    this.#stallTimer = timer
+    this.#endingState().stallTimer = timer
   }
 
   /**
@@ -620,10 +658,11 @@ export abstract class SocketSession implements SocketSessionContract {
    * went out less than `sendStallTimeOut` ago → re-armed for the rest; else the peer took nothing for that long.
    */
   static #stallCheck(session: SocketSession): void {
-    session.#stallTimer = undefined
+    const ending = session.#endingState()
+    ending.stallTimer = undefined
     const flags = session.#flags
     if ((flags & Flag.TransportGone) !== 0 || (flags & Flag.Writing) === 0) return
-    const rest = session.#stallTimeOut - (performance.now() - session.#writeStartedAt)
+    const rest = (session.#init.sendStallTimeOut as number) - (performance.now() - ending.writeStartedAt)
     // Timers run on the loop's cached clock, which may lag a little behind performance.now(): a check that fires
     // early by a fraction of a millisecond is not a stall yet.
     if (rest >= 1) {
@@ -636,7 +675,7 @@ export abstract class SocketSession implements SocketSessionContract {
   /** The peer took none of the queued bytes for `sendStallTimeOut`: drop them and tear the transport down. */
   #stalled(): void {
     if (this.#state === 'open') {
-      this.#closeReason ??= CloseReason.TimeOut
+      this.#endingState().closeReason ??= CloseReason.TimeOut
       this.#state = 'closing'
     }
     this.#dropQueue()
@@ -680,7 +719,7 @@ export abstract class SocketSession implements SocketSessionContract {
   }
 
   #handlerFailed(error: unknown): void {
-    this.#closeError ??= toError(error)
+    this.#endingState().closeError ??= toError(error)
     void this.close(CloseReason.InternalError)
   }
 
@@ -693,15 +732,16 @@ export abstract class SocketSession implements SocketSessionContract {
     if (handler !== undefined && (session.#flags & Flag.Notified) === 0) {
       session.#flags |= Flag.Notified
       try {
-        handler.onClosed(session.#closeReason ?? CloseReason.Unknown)
+        handler.onClosed(session.#ending?.closeReason ?? CloseReason.Unknown)
       } catch (error) {
-        session.#closeError ??= toError(error)
+        session.#endingState().closeError ??= toError(error)
       }
     }
     session.#flags |= Flag.Settled
-    const resolve = session.#resolveClosed
+    const ending = session.#ending
+    const resolve = ending?.resolveClosed
     if (resolve !== undefined) {
-      session.#resolveClosed = undefined
+      ;(ending as SessionEnding).resolveClosed = undefined
       resolve()
     }
   }

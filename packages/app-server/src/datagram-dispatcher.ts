@@ -46,10 +46,10 @@ export class DatagramDispatcher<TRequest> extends Dispatcher<TRequest> {
     this.pause(pausedForHandler)
   }
 
-  protected override await(result: PromiseLike<unknown>): void {
+  protected override await(result: PromiseLike<unknown>, started?: number): void {
     // The next datagram waits (in the session's bounded queue) until this handler settles.
     this.pause(pausedForHandler)
-    super.await(result)
+    super.await(result, started)
   }
 
   protected pump(): void {

@@ -54,6 +54,11 @@ export const dispatchBudget = 256
 /** The callbacks of one awaited handler; `abandoned` once a deadline gave up on it (its late result is ignored). */
 interface HandlerCallbacks {
   abandoned: boolean
+  /**
+   * When the awaited request handler was called (a `performance.now()` reading), while the request-handled
+   * diagnostics channel has subscribers; -1 otherwise (a connect handler, or nobody listens).
+   */
+  started: number
   readonly settled: () => void
   readonly failed: (error: unknown) => void
 }
@@ -97,8 +102,6 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
   protected stopAfterRun = false
   /** Requests dispatched in the current run (see {@link Dispatcher.runSpent}). */
   #runCount = 0
-  /** Resumes dispatch after a yield (made once per session that ever yields). */
-  #resumeAfterYield: (() => void) | undefined
   /**
    * The frame clock (`frameTimeOut`): when it last started running (a `clock()` reading), -1 while stopped; and the
    * milliseconds it ran before it last stopped. It runs while a partial frame waits for more bytes from the peer, and
@@ -106,11 +109,6 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
    */
   protected frameSince = -1
   protected frameElapsed = 0
-  /**
-   * When the awaited request handler was called (a `performance.now()` reading), while the request-handled
-   * diagnostics channel has subscribers; -1 otherwise (no handler awaited, a connect handler, or nobody listens).
-   */
-  #handlerStarted = -1
 
   constructor(session: AppSession<TRequest>, socket: SocketSession, context: ServerContext<TRequest>) {
     this.session = session
@@ -243,35 +241,38 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
       if (started >= 0) publishRequestHandled(this.session as AppSession<unknown>, started, false)
       return false
     }
-    this.#handlerStarted = started
-    this.await(result)
+    this.await(result, started)
     return true
   }
 
   /** The awaited handler settled: publish its timing if it was a timed request handler. */
-  #requestSettled(failed: boolean): void {
-    const started = this.#handlerStarted
+  #requestSettled(callbacks: HandlerCallbacks, failed: boolean): void {
+    const started = callbacks.started
     if (started < 0) return
-    this.#handlerStarted = -1
+    callbacks.started = -1
     publishRequestHandled(this.session as AppSession<unknown>, started, failed)
   }
 
-  /** Wait for an asynchronous handler: nothing else of this session is dispatched until it settles. */
-  protected await(result: PromiseLike<unknown>): void {
+  /**
+   * Wait for an asynchronous handler: nothing else of this session is dispatched until it settles. `started`: when a
+   * timed request handler was called (see {@link HandlerCallbacks.started}).
+   */
+  protected await(result: PromiseLike<unknown>, started = -1): void {
     this.busy = true
     this.handlerSince = clock()
     let callbacks = this.#callbacks
     if (callbacks === undefined) {
       const made: HandlerCallbacks = {
         abandoned: false,
+        started: -1,
         settled: () => {
           if (made.abandoned) return
-          if (this.#handlerStarted >= 0) this.#requestSettled(false)
+          if (made.started >= 0) this.#requestSettled(made, false)
           this.settled()
         },
         failed: (error: unknown) => {
           if (made.abandoned) return
-          if (this.#handlerStarted >= 0) this.#requestSettled(true)
+          if (made.started >= 0) this.#requestSettled(made, true)
           this.handlerFailed(error)
           this.settled()
         },
@@ -279,6 +280,7 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
       callbacks = made
       this.#callbacks = made
     }
+    callbacks.started = started
     result.then(callbacks.settled, callbacks.failed)
   }
 
@@ -295,12 +297,14 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
   protected yieldDispatch(): void {
     this.busy = true
     this.context.counters.dispatchYields++
-    this.#resumeAfterYield ??= () => {
-      if (this.handlerSince >= 0) return
-      this.busy = false
-      this.pump()
-    }
-    setImmediate(this.#resumeAfterYield)
+    setImmediate(Dispatcher.#resumeAfterYield, this)
+  }
+
+  /** Dispatch goes on after a yield (no closure per session: the dispatcher is the immediate's argument). */
+  static #resumeAfterYield(dispatcher: Dispatcher<unknown>): void {
+    if (dispatcher.handlerSince >= 0) return
+    dispatcher.busy = false
+    dispatcher.pump()
   }
 
   /** A run of dispatch begins (a read, a handler settled, a yield ended). */
@@ -324,9 +328,9 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
     if (callbacks !== undefined) {
       callbacks.abandoned = true
       this.#callbacks = undefined
+      // a timed request handler given up on is published as failed, with the time it was given
+      if (callbacks.started >= 0) this.#requestSettled(callbacks, true)
     }
-    // a timed request handler given up on is published as failed, with the time it was given
-    if (this.#handlerStarted >= 0) this.#requestSettled(true)
     this.handlerSince = -1
     this.busy = false
     return true

@@ -303,11 +303,11 @@ export abstract class SocketSession implements SocketSessionContract {
     if (this.#handler !== undefined) throw new InvalidArgumentError('start() was already called')
     this.#handler = handler
     if (this.#state === 'closed') {
-      this.#scheduleNotify()
+      SocketSession.#scheduleNotify(this)
       return
     }
     // Sends made before start filled the queue: tell the handler now that it exists.
-    if (this.#queue !== undefined && !this.#queue.writable) this.#scheduleWritabilityCheck()
+    if (this.#queue !== undefined && !this.#queue.writable) SocketSession.#scheduleWritabilityCheck(this)
     const flags = this.#flags
     if (this.#state === 'closing' || (flags & Flag.Receiving) !== 0) return
     this.#flags = flags | Flag.Receiving
@@ -324,10 +324,10 @@ export abstract class SocketSession implements SocketSessionContract {
    */
   trySend(data: Uint8Array): boolean {
     if (this.#state !== 'open' || !(data instanceof Uint8Array)) return false
-    const queue = this.#queue ?? this.#sendingQueue()
+    const queue = this.#queue ?? SocketSession.#sendingQueue(this)
     const accepted = queue.enqueue(data)
-    if (!queue.writable && (this.#flags & Flag.ToldUnwritable) === 0) this.#scheduleWritabilityCheck()
-    if (accepted && (this.#flags & (Flag.FlushScheduled | Flag.Writing)) === 0) this.#scheduleFlush()
+    if (!queue.writable && (this.#flags & Flag.ToldUnwritable) === 0) SocketSession.#scheduleWritabilityCheck(this)
+    if (accepted && (this.#flags & (Flag.FlushScheduled | Flag.Writing)) === 0) SocketSession.#scheduleFlush(this)
     return accepted
   }
 
@@ -338,10 +338,10 @@ export abstract class SocketSession implements SocketSessionContract {
    */
   trySendCopy(data: Uint8Array | string, encoding: TextEncoding = 'utf8'): boolean {
     if (this.#state !== 'open' || (typeof data !== 'string' && !(data instanceof Uint8Array))) return false
-    const queue = this.#queue ?? this.#sendingQueue()
+    const queue = this.#queue ?? SocketSession.#sendingQueue(this)
     const accepted = queue.enqueueCopy(data, encoding)
-    if (!queue.writable && (this.#flags & Flag.ToldUnwritable) === 0) this.#scheduleWritabilityCheck()
-    if (accepted && (this.#flags & (Flag.FlushScheduled | Flag.Writing)) === 0) this.#scheduleFlush()
+    if (!queue.writable && (this.#flags & Flag.ToldUnwritable) === 0) SocketSession.#scheduleWritabilityCheck(this)
+    if (accepted && (this.#flags & (Flag.FlushScheduled | Flag.Writing)) === 0) SocketSession.#scheduleFlush(this)
     return accepted
   }
 
@@ -364,11 +364,11 @@ export abstract class SocketSession implements SocketSessionContract {
    * Every call returns the same promise, which never rejects.
    */
   close(reason: CloseReason): Promise<void> {
-    const ending = this.#endingState()
+    const ending = SocketSession.#endingState(this)
     if (this.#state === 'open') {
       // A half-open session whose peer ended keeps ClientClosing: the peer's end came first.
       ending.closeReason ??= reason
-      this.#beginClose()
+      SocketSession.#beginClose(this)
     }
     let closed = ending.closed
     if (closed === undefined) {
@@ -385,7 +385,7 @@ export abstract class SocketSession implements SocketSessionContract {
    * `reason` is recorded unless one came first. `close()`'s promise resolves once the transport is gone. Idempotent.
    */
   abort(reason: CloseReason): void {
-    const ending = this.#endingState()
+    const ending = SocketSession.#endingState(this)
     if (this.#state === 'open') {
       ending.closeReason ??= reason
       this.#state = 'closing'
@@ -439,7 +439,7 @@ export abstract class SocketSession implements SocketSessionContract {
     try {
       handler.onData(data)
     } catch (error) {
-      this.#handlerFailed(error)
+      SocketSession.#handlerFailed(this, error)
     }
   }
 
@@ -450,14 +450,14 @@ export abstract class SocketSession implements SocketSessionContract {
   protected peerEnded(): void {
     const flags = this.#flags
     if (this.#state !== 'open' || (flags & Flag.InputEnded) !== 0) return
-    const ending = this.#endingState()
+    const ending = SocketSession.#endingState(this)
     ending.closeReason = CloseReason.ClientClosing
     if ((flags & Flag.HalfOpen) !== 0) {
       this.#flags = flags | Flag.InputEnded
       try {
         this.#handler?.onEnd?.()
       } catch (error) {
-        this.#handlerFailed(error)
+        SocketSession.#handlerFailed(this, error)
       }
       return
     }
@@ -467,7 +467,7 @@ export abstract class SocketSession implements SocketSessionContract {
     } catch (error) {
       ending.closeError ??= toError(error)
     }
-    this.#beginClose()
+    SocketSession.#beginClose(this)
   }
 
   /**
@@ -475,14 +475,14 @@ export abstract class SocketSession implements SocketSessionContract {
    * are dropped and the transport destroyed; it reports {@link SocketSession.transportClosed} when gone.
    */
   protected transportFailed(error: Error): void {
-    const ending = this.#endingState()
+    const ending = SocketSession.#endingState(this)
     ending.closeError ??= error
     if (this.#state === 'open') {
       ending.closeReason ??= CloseReason.SocketError
       this.#state = 'closing'
     }
     if ((this.#flags & Flag.TransportGone) !== 0) return
-    this.#dropQueue()
+    SocketSession.#dropQueue(this)
     this.#flags |= Flag.Destroyed
     this.destroyTransport()
   }
@@ -491,7 +491,7 @@ export abstract class SocketSession implements SocketSessionContract {
   protected transportClosed(): void {
     if ((this.#flags & Flag.TransportGone) !== 0) return
     this.#flags |= Flag.TransportGone
-    const ending = this.#endingState()
+    const ending = SocketSession.#endingState(this)
     ending.closeReason ??= CloseReason.SocketError
     this.#state = 'closed'
     if (ending.closeTimer !== undefined) {
@@ -502,24 +502,24 @@ export abstract class SocketSession implements SocketSessionContract {
       clearTimeout(ending.stallTimer)
       ending.stallTimer = undefined
     }
-    this.#dropQueue()
-    this.#scheduleNotify()
+    SocketSession.#dropQueue(this)
+    SocketSession.#scheduleNotify(this)
   }
 
   // ---- internals ------------------------------------------------------------------------------------------------
 
   /** The transport is going away: drop what is queued, counting the bytes never handed to it. */
-  #dropQueue(): void {
-    const queue = this.#queue
+  static #dropQueue(session: SocketSession): void {
+    const queue = session.#queue
     if (queue === undefined) return
     const pending = queue.pendingByteLength
-    if (pending > 0) this.#endingState().droppedBytes += pending
+    if (pending > 0) SocketSession.#endingState(session).droppedBytes += pending
     queue.clear()
   }
 
   /** The {@link SessionEnding} state, made at the first call. */
-  #endingState(): SessionEnding {
-    let ending = this.#ending
+  static #endingState(session: SocketSession): SessionEnding {
+    let ending = session.#ending
     if (ending === undefined) {
       ending = {
         closeReason: undefined,
@@ -531,126 +531,131 @@ export abstract class SocketSession implements SocketSessionContract {
         writeStartedAt: 0,
         droppedBytes: 0,
       }
-      this.#ending = ending
+      session.#ending = ending
     }
     return ending
   }
 
   /** The sending queue, made at the first send. */
-  #sendingQueue(): SendingQueue {
-    this.#queue = queueOf(this.#init, (this.#flags & Flag.Separate) !== 0)
-    return this.#queue
+  static #sendingQueue(session: SocketSession): SendingQueue {
+    session.#queue = queueOf(session.#init, (session.#flags & Flag.Separate) !== 0)
+    return session.#queue
   }
 
-  #beginClose(): void {
-    this.#state = 'closing'
-    const flags = this.#flags
+  static #beginClose(session: SocketSession): void {
+    session.#state = 'closing'
+    const flags = session.#flags
     if ((flags & Flag.TransportGone) !== 0) return
-    const timer = setTimeout(SocketSession.#closeDeadline, this.#init.closeTimeOut, this)
+    const timer = setTimeout(SocketSession.#closeDeadline, session.#init.closeTimeOut, session)
     timer.unref()
-    this.#endingState().closeTimer = timer
+    SocketSession.#endingState(session).closeTimer = timer
     // Keep reading (bytes are dropped now) so the peer's end is seen and unread bytes do not turn the close
     // into a reset that could discard what the peer has not read yet.
-    if ((flags & Flag.Receiving) !== 0) this.resumeReceiving()
+    if ((flags & Flag.Receiving) !== 0) session.resumeReceiving()
     else {
-      this.#flags = flags | Flag.Receiving
-      this.startReceiving()
+      session.#flags = flags | Flag.Receiving
+      session.startReceiving()
     }
-    this.#endIfDrained()
+    SocketSession.#endIfDrained(session)
   }
 
   static #closeDeadline(session: SocketSession): void {
     ;(session.#ending as SessionEnding).closeTimer = undefined
     if ((session.#flags & Flag.TransportGone) !== 0) return
-    session.#dropQueue()
+    SocketSession.#dropQueue(session)
     session.#flags |= Flag.Destroyed
     session.destroyTransport()
   }
 
-  #endIfDrained(): void {
-    const flags = this.#flags
-    if (this.#state !== 'closing') return
+  static #endIfDrained(session: SocketSession): void {
+    const flags = session.#flags
+    if (session.#state !== 'closing') return
     if ((flags & (Flag.Ending | Flag.TransportGone | Flag.Writing | Flag.FlushScheduled)) !== 0) return
-    if (this.#queue !== undefined && this.#queue.byteLength > 0) {
-      this.#scheduleFlush()
+    if (session.#queue !== undefined && session.#queue.byteLength > 0) {
+      SocketSession.#scheduleFlush(session)
       return
     }
-    this.#flags = flags | Flag.Ending
-    this.endTransport()
+    session.#flags = flags | Flag.Ending
+    session.endTransport()
   }
 
-  #scheduleFlush(): void {
-    const flags = this.#flags
+  static #scheduleFlush(session: SocketSession): void {
+    const flags = session.#flags
     if ((flags & (Flag.FlushScheduled | Flag.Writing)) !== 0) return
-    this.#flags = flags | Flag.FlushScheduled
-    process.nextTick(SocketSession.#flushTick, this)
+    session.#flags = flags | Flag.FlushScheduled
+    process.nextTick(SocketSession.#flushTick, session)
   }
 
   static #flushTick(session: SocketSession): void {
     session.#flags &= ~Flag.FlushScheduled
-    session.#flush()
+    SocketSession.#flush(session)
   }
 
-  #flush(): void {
-    if ((this.#flags & (Flag.Writing | Flag.TransportGone | Flag.Ending)) !== 0) return
-    const queue = this.#queue
+  static #flush(session: SocketSession): void {
+    if ((session.#flags & (Flag.Writing | Flag.TransportGone | Flag.Ending)) !== 0) return
+    const queue = session.#queue
     if (queue === undefined) {
-      this.#endIfDrained()
+      SocketSession.#endIfDrained(session)
       return
     }
     const batch = queue.takeBatch()
     if (batch.length === 0) {
-      this.#endIfDrained()
+      SocketSession.#endIfDrained(session)
       return
     }
     const bytes = queue.inFlightByteLength
-    this.#flags |= Flag.Writing
-    const stallTimeOut = this.#init.sendStallTimeOut
+    session.#flags |= Flag.Writing
+    const stallTimeOut = session.#init.sendStallTimeOut
     if (stallTimeOut !== undefined && stallTimeOut > 0) {
-      const ending = this.#endingState()
+      const ending = SocketSession.#endingState(session)
       ending.writeStartedAt = wholeMillisecondsNow()
-      if (ending.stallTimer === undefined) this.#armStallCheck(stallTimeOut)
+      if (ending.stallTimer === undefined) SocketSession.#armStallCheck(session, stallTimeOut)
     }
     let synchronous = true
     let called = false
-    this.writeBatch(batch, (error) => {
+    session.writeBatch(batch, (error) => {
       if (called) return
       called = true
-      this.#batchDone(bytes, error, synchronous)
+      SocketSession.#batchDone(session, bytes, error, synchronous)
     })
     synchronous = false
   }
 
-  #batchDone(bytes: number, error: Error | null | undefined, synchronous: boolean): void {
-    this.#flags &= ~Flag.Writing
-    const queue = this.#queue as SendingQueue
-    if ((this.#flags & (Flag.TransportGone | Flag.Destroyed)) !== 0) {
-      // The queue was cleared when the transport went: this only ends the flight and gives its chunks back. Not
+  static #batchDone(
+    session: SocketSession,
+    bytes: number,
+    error: Error | null | undefined,
+    synchronous: boolean,
+  ): void {
+    session.#flags &= ~Flag.Writing
+    const queue = session.#queue as SendingQueue
+    if ((session.#flags & (Flag.TransportGone | Flag.Destroyed)) !== 0) {
+      // The queue was cleared when the transport went: session only ends the flight and gives its chunks back. Not
       // counted as sent: a destroy cancels the write (Node still calls back without an error).
       queue.complete(0)
       return
     }
     if (error) {
-      this.transportFailed(error)
+      session.transportFailed(error)
       queue.complete(0)
       return
     }
-    this.#bytesSent += bytes
+    session.#bytesSent += bytes
     queue.complete(bytes)
     // Writable again (the queue was full and is now below the low mark): the handler may queue more from
     // onWritabilityChanged, as the Writing flag is already cleared.
-    if ((this.#flags & Flag.ToldUnwritable) !== 0 && queue.writable) this.#checkWritability()
+    if ((session.#flags & Flag.ToldUnwritable) !== 0 && queue.writable) SocketSession.#checkWritability(session)
     if (queue.pendingByteLength > 0) {
       // Everything queued while the batch was out leaves as the next batch; never recurse from a synchronous done.
-      if (synchronous) this.#scheduleFlush()
-      else this.#flush()
-    } else this.#endIfDrained()
+      if (synchronous) SocketSession.#scheduleFlush(session)
+      else SocketSession.#flush(session)
+    } else SocketSession.#endIfDrained(session)
   }
 
-  #armStallCheck(delay: number): void {
-    const timer = setTimeout(SocketSession.#stallCheck, delay, this)
+  static #armStallCheck(session: SocketSession, delay: number): void {
+    const timer = setTimeout(SocketSession.#stallCheck, delay, session)
     timer.unref()
-    this.#endingState().stallTimer = timer
+    SocketSession.#endingState(session).stallTimer = timer
   }
 
   /**
@@ -658,7 +663,7 @@ export abstract class SocketSession implements SocketSessionContract {
    * went out less than `sendStallTimeOut` ago → re-armed for the rest; else the peer took nothing for that long.
    */
   static #stallCheck(session: SocketSession): void {
-    const ending = session.#endingState()
+    const ending = SocketSession.#endingState(session)
     ending.stallTimer = undefined
     const flags = session.#flags
     if ((flags & Flag.TransportGone) !== 0 || (flags & Flag.Writing) === 0) return
@@ -666,28 +671,28 @@ export abstract class SocketSession implements SocketSessionContract {
     // Timers run on the loop's cached clock, which may lag a little behind performance.now(): a check that fires
     // early by a fraction of a millisecond is not a stall yet.
     if (rest >= 1) {
-      session.#armStallCheck(Math.ceil(rest))
+      SocketSession.#armStallCheck(session, Math.ceil(rest))
       return
     }
-    session.#stalled()
+    SocketSession.#stalled(session)
   }
 
   /** The peer took none of the queued bytes for `sendStallTimeOut`: drop them and tear the transport down. */
-  #stalled(): void {
-    if (this.#state === 'open') {
-      this.#endingState().closeReason ??= CloseReason.TimeOut
-      this.#state = 'closing'
+  static #stalled(session: SocketSession): void {
+    if (session.#state === 'open') {
+      SocketSession.#endingState(session).closeReason ??= CloseReason.TimeOut
+      session.#state = 'closing'
     }
-    this.#dropQueue()
-    this.#flags |= Flag.Stalled | Flag.Destroyed
-    this.destroyTransport()
+    SocketSession.#dropQueue(session)
+    session.#flags |= Flag.Stalled | Flag.Destroyed
+    session.destroyTransport()
   }
 
-  #scheduleWritabilityCheck(): void {
-    const flags = this.#flags
+  static #scheduleWritabilityCheck(session: SocketSession): void {
+    const flags = session.#flags
     if ((flags & Flag.WritabilityScheduled) !== 0) return
-    this.#flags = flags | Flag.WritabilityScheduled
-    process.nextTick(SocketSession.#writabilityTick, this)
+    session.#flags = flags | Flag.WritabilityScheduled
+    process.nextTick(SocketSession.#writabilityTick, session)
   }
 
   /**
@@ -697,34 +702,34 @@ export abstract class SocketSession implements SocketSessionContract {
    */
   static #writabilityTick(session: SocketSession): void {
     session.#flags &= ~Flag.WritabilityScheduled
-    if ((session.#flags & Flag.ToldUnwritable) === 0) session.#tell(false)
-    if ((session.#queue as SendingQueue).writable) session.#checkWritability()
+    if ((session.#flags & Flag.ToldUnwritable) === 0) SocketSession.#tell(session, false)
+    if ((session.#queue as SendingQueue).writable) SocketSession.#checkWritability(session)
   }
 
   /** Tell the handler when the queue's writability differs from what it was last told (only while open). */
-  #checkWritability(): void {
-    const writable = (this.#queue as SendingQueue).writable
-    if (writable !== ((this.#flags & Flag.ToldUnwritable) === 0)) this.#tell(writable)
+  static #checkWritability(session: SocketSession): void {
+    const writable = (session.#queue as SendingQueue).writable
+    if (writable !== ((session.#flags & Flag.ToldUnwritable) === 0)) SocketSession.#tell(session, writable)
   }
 
-  #tell(writable: boolean): void {
-    const handler = this.#handler
-    if (this.#state !== 'open' || handler === undefined) return
-    this.#flags = writable ? this.#flags & ~Flag.ToldUnwritable : this.#flags | Flag.ToldUnwritable
+  static #tell(session: SocketSession, writable: boolean): void {
+    const handler = session.#handler
+    if (session.#state !== 'open' || handler === undefined) return
+    session.#flags = writable ? session.#flags & ~Flag.ToldUnwritable : session.#flags | Flag.ToldUnwritable
     try {
       handler.onWritabilityChanged?.(writable)
     } catch (error) {
-      this.#handlerFailed(error)
+      SocketSession.#handlerFailed(session, error)
     }
   }
 
-  #handlerFailed(error: unknown): void {
-    this.#endingState().closeError ??= toError(error)
-    void this.close(CloseReason.InternalError)
+  static #handlerFailed(session: SocketSession, error: unknown): void {
+    SocketSession.#endingState(session).closeError ??= toError(error)
+    void session.close(CloseReason.InternalError)
   }
 
-  #scheduleNotify(): void {
-    process.nextTick(SocketSession.#notifyClosed, this)
+  static #scheduleNotify(session: SocketSession): void {
+    process.nextTick(SocketSession.#notifyClosed, session)
   }
 
   static #notifyClosed(session: SocketSession): void {
@@ -734,7 +739,7 @@ export abstract class SocketSession implements SocketSessionContract {
       try {
         handler.onClosed(session.#ending?.closeReason ?? CloseReason.Unknown)
       } catch (error) {
-        session.#endingState().closeError ??= toError(error)
+        SocketSession.#endingState(session).closeError ??= toError(error)
       }
     }
     session.#flags |= Flag.Settled

@@ -487,7 +487,9 @@ describe('socket options and endpoints', () => {
     for (const { address, remotePort, localPort, family } of cases) {
       // An unconnected socket that reports these endpoints (what Node reports for a connected one).
       const socket = new net.Socket()
-      onTestFinished(() => socket.destroy())
+      onTestFinished(() => {
+        socket.destroy()
+      })
       Object.defineProperties(socket, {
         remoteAddress: { value: address },
         remotePort: { value: remotePort },

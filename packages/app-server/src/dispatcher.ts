@@ -246,11 +246,15 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
   }
 
   /** The awaited handler settled: publish its timing if it was a timed request handler. */
-  #requestSettled(callbacks: HandlerCallbacks, failed: boolean): void {
+  static #requestSettled<TRequest>(
+    dispatcher: Dispatcher<TRequest>,
+    callbacks: HandlerCallbacks,
+    failed: boolean,
+  ): void {
     const started = callbacks.started
     if (started < 0) return
     callbacks.started = -1
-    publishRequestHandled(this.session as AppSession<unknown>, started, failed)
+    publishRequestHandled(dispatcher.session as AppSession<unknown>, started, failed)
   }
 
   /**
@@ -267,12 +271,12 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
         started: -1,
         settled: () => {
           if (made.abandoned) return
-          if (made.started >= 0) this.#requestSettled(made, false)
+          if (made.started >= 0) Dispatcher.#requestSettled(this, made, false)
           this.settled()
         },
         failed: (error: unknown) => {
           if (made.abandoned) return
-          if (made.started >= 0) this.#requestSettled(made, true)
+          if (made.started >= 0) Dispatcher.#requestSettled(this, made, true)
           this.handlerFailed(error)
           this.settled()
         },
@@ -322,17 +326,17 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
   }
 
   /** Give up on the handler now running (if any): its late result is ignored; the session is no longer busy. */
-  #abandonHandler(): boolean {
-    if (this.handlerSince < 0) return false
-    const callbacks = this.#callbacks
+  static #abandonHandler<TRequest>(dispatcher: Dispatcher<TRequest>): boolean {
+    if (dispatcher.handlerSince < 0) return false
+    const callbacks = dispatcher.#callbacks
     if (callbacks !== undefined) {
       callbacks.abandoned = true
-      this.#callbacks = undefined
+      dispatcher.#callbacks = undefined
       // a timed request handler given up on is published as failed, with the time it was given
-      if (callbacks.started >= 0) this.#requestSettled(callbacks, true)
+      if (callbacks.started >= 0) Dispatcher.#requestSettled(dispatcher, callbacks, true)
     }
-    this.handlerSince = -1
-    this.busy = false
+    dispatcher.handlerSince = -1
+    dispatcher.busy = false
     return true
   }
 
@@ -344,7 +348,11 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
   checkDeadlines(now: number): void {
     const config = this.context.config
     if (this.handlerSince >= 0) {
-      if (config.handlerTimeOut > 0 && now - this.handlerSince >= config.handlerTimeOut && this.#abandonHandler()) {
+      if (
+        config.handlerTimeOut > 0 &&
+        now - this.handlerSince >= config.handlerTimeOut &&
+        Dispatcher.#abandonHandler(this)
+      ) {
         this.context.counters.handlerTimeouts++
         this.handlerFailed(new HandlerTimeoutError())
         this.pump()
@@ -392,7 +400,7 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
   abandon(): void {
     this.stopAfterRun = false
     this.shuttingDown = true
-    const abandoned = this.#abandonHandler()
+    const abandoned = Dispatcher.#abandonHandler(this)
     void this.session.close(CloseReason.ServerShutdown)
     if (abandoned) this.pump()
     // stop()'s deadline holds: a session still draining (its handler settled at the last moment, its peer reads

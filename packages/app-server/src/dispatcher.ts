@@ -305,7 +305,7 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
   }
 
   /** Dispatch goes on after a yield (no closure per session: the dispatcher is the immediate's argument). */
-  static #resumeAfterYield(dispatcher: Dispatcher<unknown>): void {
+  static #resumeAfterYield<TRequest>(dispatcher: Dispatcher<TRequest>): void {
     if (dispatcher.handlerSince >= 0) return
     dispatcher.busy = false
     dispatcher.pump()

@@ -92,7 +92,15 @@ const Flag = {
   InputEnded: 8192,
   /** The transport's queue keeps payloads apart (`coalesce: false`). */
   Separate: 16384,
+  /**
+   * Closing started (a close call, the peer's end, a failure): the state is `closing`, then `closed` once
+   * `TransportGone` is set too (the state is kept in these two bits rather than a field of its own).
+   */
+  Closing: 32768,
 } as const
+
+/** Either bit set: the session is no longer `open`. */
+const notOpen = Flag.Closing | Flag.TransportGone
 
 /** Options a transport passes to the base (not user options). */
 export interface SocketSessionTransportOptions {
@@ -178,7 +186,6 @@ export abstract class SocketSession implements SocketSessionContract {
   /** The options the queue is made with (shared by the sessions of a server, checked once). */
   /** The options (`sendStallTimeOut` is read from them when a batch goes out). */
   readonly #init: SocketSessionInit
-  #state: SocketSessionState = 'open'
   /** Made when first needed (see {@link SessionEnding}). */
   #ending: SessionEnding | undefined
   #handler: SocketSessionHandler | undefined
@@ -234,7 +241,8 @@ export abstract class SocketSession implements SocketSessionContract {
 
   /** `open`, then `closing` from the first close (call, FIN, error) until the transport is gone, then `closed`. */
   get state(): SocketSessionState {
-    return this.#state
+    const flags = this.#flags
+    return (flags & Flag.TransportGone) !== 0 ? 'closed' : (flags & Flag.Closing) !== 0 ? 'closing' : 'open'
   }
 
   /**
@@ -264,7 +272,7 @@ export abstract class SocketSession implements SocketSessionContract {
    * change through `onWritabilityChanged`. Advisory: `trySend` still accepts what fits under the high mark.
    */
   get writable(): boolean {
-    return this.#state === 'open' && (this.#queue === undefined || this.#queue.writable)
+    return (this.#flags & notOpen) === 0 && (this.#queue === undefined || this.#queue.writable)
   }
 
   /**
@@ -302,14 +310,14 @@ export abstract class SocketSession implements SocketSessionContract {
   start(handler: SocketSessionHandler): void {
     if (this.#handler !== undefined) throw new InvalidArgumentError('start() was already called')
     this.#handler = handler
-    if (this.#state === 'closed') {
+    if ((this.#flags & Flag.TransportGone) !== 0) {
       SocketSession.#scheduleNotify(this)
       return
     }
     // Sends made before start filled the queue: tell the handler now that it exists.
     if (this.#queue !== undefined && !this.#queue.writable) SocketSession.#scheduleWritabilityCheck(this)
     const flags = this.#flags
-    if (this.#state === 'closing' || (flags & Flag.Receiving) !== 0) return
+    if ((flags & (Flag.Closing | Flag.Receiving)) !== 0) return
     this.#flags = flags | Flag.Receiving
     this.startReceiving()
     if ((this.#flags & Flag.ReceivePaused) !== 0) this.pauseReceiving()
@@ -323,7 +331,7 @@ export abstract class SocketSession implements SocketSessionContract {
    * throws.
    */
   trySend(data: Uint8Array): boolean {
-    if (this.#state !== 'open' || !(data instanceof Uint8Array)) return false
+    if ((this.#flags & notOpen) !== 0 || !(data instanceof Uint8Array)) return false
     const queue = this.#queue ?? SocketSession.#sendingQueue(this)
     const accepted = queue.enqueue(data)
     if (!queue.writable && (this.#flags & Flag.ToldUnwritable) === 0) SocketSession.#scheduleWritabilityCheck(this)
@@ -337,7 +345,7 @@ export abstract class SocketSession implements SocketSessionContract {
    * of its own). Same room rule and result as {@link SocketSession.trySend}. Never throws.
    */
   trySendCopy(data: Uint8Array | string, encoding: TextEncoding = 'utf8'): boolean {
-    if (this.#state !== 'open' || (typeof data !== 'string' && !(data instanceof Uint8Array))) return false
+    if ((this.#flags & notOpen) !== 0 || (typeof data !== 'string' && !(data instanceof Uint8Array))) return false
     const queue = this.#queue ?? SocketSession.#sendingQueue(this)
     const accepted = queue.enqueueCopy(data, encoding)
     if (!queue.writable && (this.#flags & Flag.ToldUnwritable) === 0) SocketSession.#scheduleWritabilityCheck(this)
@@ -348,13 +356,13 @@ export abstract class SocketSession implements SocketSessionContract {
   /** Stop reading from the peer (backpressure); the transport's buffers then fill and the peer is slowed down. */
   pauseReceive(): void {
     this.#flags |= Flag.ReceivePaused
-    if (this.#state === 'open' && (this.#flags & Flag.Receiving) !== 0) this.pauseReceiving()
+    if ((this.#flags & (notOpen | Flag.Receiving)) === Flag.Receiving) this.pauseReceiving()
   }
 
   /** Read again after {@link SocketSession.pauseReceive}. */
   resumeReceive(): void {
     this.#flags &= ~Flag.ReceivePaused
-    if (this.#state === 'open' && (this.#flags & Flag.Receiving) !== 0) this.resumeReceiving()
+    if ((this.#flags & (notOpen | Flag.Receiving)) === Flag.Receiving) this.resumeReceiving()
   }
 
   /**
@@ -365,7 +373,7 @@ export abstract class SocketSession implements SocketSessionContract {
    */
   close(reason: CloseReason): Promise<void> {
     const ending = SocketSession.#endingState(this)
-    if (this.#state === 'open') {
+    if ((this.#flags & notOpen) === 0) {
       // A half-open session whose peer ended keeps ClientClosing: the peer's end came first.
       ending.closeReason ??= reason
       SocketSession.#beginClose(this)
@@ -386,9 +394,9 @@ export abstract class SocketSession implements SocketSessionContract {
    */
   abort(reason: CloseReason): void {
     const ending = SocketSession.#endingState(this)
-    if (this.#state === 'open') {
+    if ((this.#flags & notOpen) === 0) {
       ending.closeReason ??= reason
-      this.#state = 'closing'
+      this.#flags |= Flag.Closing
     }
     if (ending.closeTimer !== undefined) {
       clearTimeout(ending.closeTimer)
@@ -432,7 +440,7 @@ export abstract class SocketSession implements SocketSessionContract {
 
   /** The transport received `data` (a buffer it never reuses). Dropped unless the session is open and started. */
   protected deliver(data: Buffer): void {
-    if (this.#state !== 'open') return
+    if ((this.#flags & notOpen) !== 0) return
     const handler = this.#handler
     if (handler === undefined) return
     this.#bytesReceived += data.length
@@ -449,7 +457,7 @@ export abstract class SocketSession implements SocketSessionContract {
    */
   protected peerEnded(): void {
     const flags = this.#flags
-    if (this.#state !== 'open' || (flags & Flag.InputEnded) !== 0) return
+    if ((flags & (notOpen | Flag.InputEnded)) !== 0) return
     const ending = SocketSession.#endingState(this)
     ending.closeReason = CloseReason.ClientClosing
     if ((flags & Flag.HalfOpen) !== 0) {
@@ -461,7 +469,7 @@ export abstract class SocketSession implements SocketSessionContract {
       }
       return
     }
-    this.#state = 'closing'
+    this.#flags |= Flag.Closing
     try {
       this.#handler?.onEnd?.()
     } catch (error) {
@@ -477,9 +485,9 @@ export abstract class SocketSession implements SocketSessionContract {
   protected transportFailed(error: Error): void {
     const ending = SocketSession.#endingState(this)
     ending.closeError ??= error
-    if (this.#state === 'open') {
+    if ((this.#flags & notOpen) === 0) {
       ending.closeReason ??= CloseReason.SocketError
-      this.#state = 'closing'
+      this.#flags |= Flag.Closing
     }
     if ((this.#flags & Flag.TransportGone) !== 0) return
     SocketSession.#dropQueue(this)
@@ -493,7 +501,6 @@ export abstract class SocketSession implements SocketSessionContract {
     this.#flags |= Flag.TransportGone
     const ending = SocketSession.#endingState(this)
     ending.closeReason ??= CloseReason.SocketError
-    this.#state = 'closed'
     if (ending.closeTimer !== undefined) {
       clearTimeout(ending.closeTimer)
       ending.closeTimer = undefined
@@ -543,7 +550,7 @@ export abstract class SocketSession implements SocketSessionContract {
   }
 
   static #beginClose(session: SocketSession): void {
-    session.#state = 'closing'
+    session.#flags |= Flag.Closing
     const flags = session.#flags
     if ((flags & Flag.TransportGone) !== 0) return
     const timer = setTimeout(SocketSession.#closeDeadline, session.#init.closeTimeOut, session)
@@ -569,7 +576,7 @@ export abstract class SocketSession implements SocketSessionContract {
 
   static #endIfDrained(session: SocketSession): void {
     const flags = session.#flags
-    if (session.#state !== 'closing') return
+    if ((flags & notOpen) !== Flag.Closing) return
     if ((flags & (Flag.Ending | Flag.TransportGone | Flag.Writing | Flag.FlushScheduled)) !== 0) return
     if (session.#queue !== undefined && session.#queue.byteLength > 0) {
       SocketSession.#scheduleFlush(session)
@@ -679,9 +686,9 @@ export abstract class SocketSession implements SocketSessionContract {
 
   /** The peer took none of the queued bytes for `sendStallTimeOut`: drop them and tear the transport down. */
   static #stalled(session: SocketSession): void {
-    if (session.#state === 'open') {
+    if ((session.#flags & notOpen) === 0) {
       SocketSession.#endingState(session).closeReason ??= CloseReason.TimeOut
-      session.#state = 'closing'
+      session.#flags |= Flag.Closing
     }
     SocketSession.#dropQueue(session)
     session.#flags |= Flag.Stalled | Flag.Destroyed
@@ -714,7 +721,7 @@ export abstract class SocketSession implements SocketSessionContract {
 
   static #tell(session: SocketSession, writable: boolean): void {
     const handler = session.#handler
-    if (session.#state !== 'open' || handler === undefined) return
+    if ((session.#flags & notOpen) !== 0 || handler === undefined) return
     session.#flags = writable ? session.#flags & ~Flag.ToldUnwritable : session.#flags | Flag.ToldUnwritable
     try {
       handler.onWritabilityChanged?.(writable)

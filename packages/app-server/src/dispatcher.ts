@@ -51,6 +51,16 @@ export const pausedForShutdown = 4
  */
 export const dispatchBudget = 256
 
+/** `Dispatcher.#stop`: no `stop()` yet. */
+const notStopping = 0
+/**
+ * `stop()` came while a run of dispatch had yielded for the budget: the rest of that run (bytes read before the stop)
+ * is still dispatched, without a budget, then the session shuts down as below.
+ */
+const stopAfterRun = 1
+/** `stop()` is under way: nothing more is dispatched; the session closes once its running handler settled. */
+const shuttingDown = 2
+
 /** The callbacks of one awaited handler; `abandoned` once a deadline gave up on it (its late result is ignored). */
 interface HandlerCallbacks {
   abandoned: boolean
@@ -93,15 +103,15 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
   #callbacks: HandlerCallbacks | undefined
   /** When the asynchronous handler now running began (a `clock()` reading); -1 when none runs. */
   protected handlerSince = -1
-  /** `stop()` is under way: nothing more is dispatched; the session closes once its running handler settled. */
-  protected shuttingDown = false
-  /**
-   * `stop()` came while a run of dispatch had yielded for the budget: the rest of that run (bytes read before the
-   * stop) is still dispatched, without a budget, then the session shuts down as above.
-   */
-  protected stopAfterRun = false
+  /** Where `stop()` is for this session: `notStopping`, `stopAfterRun` or `shuttingDown` (one field for both flags). */
+  #stop: number = notStopping
   /** Requests dispatched in the current run (see {@link Dispatcher.runSpent}). */
   #runCount = 0
+
+  /** `stop()` is under way: nothing more is dispatched; the session closes once its running handler settled. */
+  protected get shuttingDown(): boolean {
+    return this.#stop === shuttingDown
+  }
   /**
    * The frame clock (`frameTimeOut`): when it last started running (a `clock()` reading), -1 while stopped; and the
    * milliseconds it ran before it last stopped. It runs while a partial frame waits for more bytes from the peer, and
@@ -321,7 +331,7 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
    * yield). A run that a `stop()` waits for has no budget.
    */
   protected runSpent(): boolean {
-    if (this.stopAfterRun) return false
+    if (this.#stop === stopAfterRun) return false
     return ++this.#runCount > dispatchBudget
   }
 
@@ -382,24 +392,21 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
     this.pause(pausedForShutdown)
     if (this.busy && this.handlerSince < 0) {
       // A run that yielded for the budget (or connect handlers still running synchronously): it finishes first.
-      this.stopAfterRun = true
+      this.#stop = stopAfterRun
       return
     }
-    this.shuttingDown = true
+    this.#stop = shuttingDown
     if (this.handlerSince < 0) void this.session.close(CloseReason.ServerShutdown)
   }
 
   /** After a run of dispatch: a `stop()` that waited for the run to end takes effect now. */
   protected runEnded(): void {
-    if (!this.stopAfterRun) return
-    this.stopAfterRun = false
-    this.shuttingDown = true
+    if (this.#stop === stopAfterRun) this.#stop = shuttingDown
   }
 
   /** `stop()`'s deadline: a handler still running is abandoned (not counted as failed); closed now, not drained. */
   abandon(): void {
-    this.stopAfterRun = false
-    this.shuttingDown = true
+    this.#stop = shuttingDown
     const abandoned = Dispatcher.#abandonHandler(this)
     void this.session.close(CloseReason.ServerShutdown)
     if (abandoned) this.pump()

@@ -64,6 +64,8 @@ const shuttingDown = 2
 /** The callbacks of one awaited handler; `abandoned` once a deadline gave up on it (its late result is ignored). */
 interface HandlerCallbacks {
   abandoned: boolean
+  /** When the asynchronous handler now running began (a `clock()` reading); -1 when none runs. */
+  since: number
   /**
    * When the awaited request handler was called (a `performance.now()` reading), while the request-handled
    * diagnostics channel has subscribers; -1 otherwise (a connect handler, or nobody listens).
@@ -101,8 +103,6 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
   protected closedReason: CloseReason | undefined
   /** The callbacks of an awaited handler, made once per session that ever awaits one (again after an abandon). */
   #callbacks: HandlerCallbacks | undefined
-  /** When the asynchronous handler now running began (a `clock()` reading); -1 when none runs. */
-  protected handlerSince = -1
   /** Where `stop()` is for this session: `notStopping`, `stopAfterRun` or `shuttingDown` (one field for both flags). */
   #stop: number = notStopping
   /** Requests dispatched in the current run (see {@link Dispatcher.runSpent}). */
@@ -273,11 +273,11 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
    */
   protected await(result: PromiseLike<unknown>, started = -1): void {
     this.busy = true
-    this.handlerSince = clock()
     let callbacks = this.#callbacks
     if (callbacks === undefined) {
       const made: HandlerCallbacks = {
         abandoned: false,
+        since: -1,
         started: -1,
         settled: () => {
           if (made.abandoned) return
@@ -294,13 +294,15 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
       callbacks = made
       this.#callbacks = made
     }
+    callbacks.since = clock()
     callbacks.started = started
     result.then(callbacks.settled, callbacks.failed)
   }
 
   protected settled(): void {
     this.busy = false
-    this.handlerSince = -1
+    const callbacks = this.#callbacks
+    if (callbacks !== undefined) callbacks.since = -1
     this.pump()
   }
 
@@ -316,7 +318,7 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
 
   /** Dispatch goes on after a yield (no closure per session: the dispatcher is the immediate's argument). */
   static #resumeAfterYield<TRequest>(dispatcher: Dispatcher<TRequest>): void {
-    if (dispatcher.handlerSince >= 0) return
+    if (Dispatcher.#handlerSince(dispatcher) >= 0) return
     dispatcher.busy = false
     dispatcher.pump()
   }
@@ -335,9 +337,15 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
     return ++this.#runCount > dispatchBudget
   }
 
+  /** When the asynchronous handler now running began (a `clock()` reading); -1 when none runs. */
+  static #handlerSince<TRequest>(dispatcher: Dispatcher<TRequest>): number {
+    const callbacks = dispatcher.#callbacks
+    return callbacks === undefined ? -1 : callbacks.since
+  }
+
   /** Give up on the handler now running (if any): its late result is ignored; the session is no longer busy. */
   static #abandonHandler<TRequest>(dispatcher: Dispatcher<TRequest>): boolean {
-    if (dispatcher.handlerSince < 0) return false
+    if (Dispatcher.#handlerSince(dispatcher) < 0) return false
     const callbacks = dispatcher.#callbacks
     if (callbacks !== undefined) {
       callbacks.abandoned = true
@@ -345,7 +353,6 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
       // a timed request handler given up on is published as failed, with the time it was given
       if (callbacks.started >= 0) Dispatcher.#requestSettled(dispatcher, callbacks, true)
     }
-    dispatcher.handlerSince = -1
     dispatcher.busy = false
     return true
   }
@@ -357,10 +364,11 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
    */
   checkDeadlines(now: number): void {
     const config = this.context.config
-    if (this.handlerSince >= 0) {
+    const handlerSince = Dispatcher.#handlerSince(this)
+    if (handlerSince >= 0) {
       if (
         config.handlerTimeOut > 0 &&
-        now - this.handlerSince >= config.handlerTimeOut &&
+        now - handlerSince >= config.handlerTimeOut &&
         Dispatcher.#abandonHandler(this)
       ) {
         this.context.counters.handlerTimeouts++
@@ -390,13 +398,14 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
   shutdown(): void {
     if (this.phase >= Phase.Closing) return
     this.pause(pausedForShutdown)
-    if (this.busy && this.handlerSince < 0) {
+    const handlerSince = Dispatcher.#handlerSince(this)
+    if (this.busy && handlerSince < 0) {
       // A run that yielded for the budget (or connect handlers still running synchronously): it finishes first.
       this.#stop = stopAfterRun
       return
     }
     this.#stop = shuttingDown
-    if (this.handlerSince < 0) void this.session.close(CloseReason.ServerShutdown)
+    if (handlerSince < 0) void this.session.close(CloseReason.ServerShutdown)
   }
 
   /** After a run of dispatch: a `stop()` that waited for the run to end takes effect now. */

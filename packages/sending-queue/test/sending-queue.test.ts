@@ -1,4 +1,4 @@
-import { SocketError } from '@socketlite/socket-base'
+import { SocketError, viewOffset, viewSource } from '@socketlite/socket-base'
 import { describe, expect, test } from 'vitest'
 import { SendingQueue, SmartPool } from '../src/index.js'
 
@@ -102,6 +102,54 @@ describe('enqueue (by reference)', () => {
     expect(pool.inUse).toBe(0) // nothing was copied
     queue.complete(3_600)
     expect(queue.byteLength).toBe(0)
+  })
+
+  test('received frames are placed by the view keys they answer, not by reading byteOffset and buffer per frame', () => {
+    // A receive filter's frame answers socket-base's view keys with fields; byteOffset and buffer cost 20-30 ns each.
+    const reads = { keys: 0, getters: 0 }
+    class Frame extends Uint8Array {
+      readonly #source: ArrayBuffer
+      readonly #offset: number
+      constructor(source: ArrayBuffer, offset: number, length: number) {
+        super(source, offset, length)
+        this.#source = source
+        this.#offset = offset
+      }
+      get [viewSource](): ArrayBuffer {
+        reads.keys += 1
+        return this.#source
+      }
+      get [viewOffset](): number {
+        reads.keys += 1
+        return this.#offset
+      }
+      override get byteOffset(): number {
+        reads.getters += 1
+        return super.byteOffset
+      }
+      override get buffer(): ArrayBuffer {
+        reads.getters += 1
+        return super.buffer as ArrayBuffer
+      }
+    }
+    const pool = new SmartPool({ chunkSize: 1_024, maxChunks: 4 })
+    const queue = new SendingQueue({ highWaterMark: 1 << 20, pool })
+    const received = Buffer.alloc(36 * 100 + 10, 'x')
+    const source = received.buffer as ArrayBuffer
+    for (let line = 0; line < 100; line += 1) {
+      expect(queue.enqueue(new Frame(source, received.byteOffset + line * 36, 36))).toBe(true)
+    }
+    const other = Buffer.alloc(4_096, 'y') // another buffer: a new run
+    queue.enqueue(new Frame(other.buffer as ArrayBuffer, other.byteOffset, 2_048))
+    const batch = queue.takeBatch()
+    expect(reads.getters).toBe(0)
+    expect(reads.keys).toBeGreaterThanOrEqual(200)
+    expect(batch.map((buffer) => [buffer.buffer, buffer.byteOffset, buffer.byteLength])).toEqual([
+      [source, received.byteOffset, 3_600],
+      [other.buffer, other.byteOffset, 2_048],
+    ])
+    expect(pool.inUse).toBe(0) // nothing was copied
+    queue.complete(5_648)
   })
 
   test('a run of views keeps its place among copies, and breaks where the views stop being back to back', () => {

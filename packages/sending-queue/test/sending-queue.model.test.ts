@@ -1,7 +1,8 @@
 import { fc, test } from '@fast-check/vitest'
-import { SocketError, viewOffset, viewSource } from '@socketlite/socket-base'
+import { SocketError } from '@socketlite/socket-base'
 import { expect } from 'vitest'
 import { SendingQueue, SmartPool } from '../src/index.js'
+import { Frame } from './fixtures/frame.js'
 
 // Model-based test: two queues share one small chunk pool; a plain-array model of each queue (its payloads as
 // number[] copies, slices for partial writes) runs side by side with the real queues over random command sequences.
@@ -14,23 +15,6 @@ import { SendingQueue, SmartPool } from '../src/index.js'
 // receive filters' frames do).
 
 type Mode = 'owned' | 'view' | 'view-gap' | 'frame' | 'copy' | 'latin1' | 'utf8' | 'utf8-wide'
-
-/** A received frame as the receive filters make them: it answers socket-base's view keys with fields. */
-class Frame extends Uint8Array {
-  readonly #source: ArrayBuffer
-  readonly #offset: number
-  constructor(source: ArrayBuffer, offset: number, length: number) {
-    super(source, offset, length)
-    this.#source = source
-    this.#offset = offset
-  }
-  get [viewSource](): ArrayBuffer {
-    return this.#source
-  }
-  get [viewOffset](): number {
-    return this.#offset
-  }
-}
 
 /** Handed-over modes: the queue takes the buffer (`enqueue`). */
 const handedOver = (mode: Mode): boolean =>

@@ -1,6 +1,7 @@
 import { SocketError, viewOffset, viewSource } from '@socketlite/socket-base'
 import { describe, expect, test } from 'vitest'
 import { SendingQueue, SmartPool } from '../src/index.js'
+import { Frame } from './fixtures/frame.js'
 
 function codeOf(action: () => unknown): string | undefined {
   try {
@@ -107,21 +108,14 @@ describe('enqueue (by reference)', () => {
   test('received frames are placed by the view keys they answer, not by reading byteOffset and buffer per frame', () => {
     // A receive filter's frame answers socket-base's view keys with fields; byteOffset and buffer cost 20-30 ns each.
     const reads = { keys: 0, getters: 0 }
-    class Frame extends Uint8Array {
-      readonly #source: ArrayBuffer
-      readonly #offset: number
-      constructor(source: ArrayBuffer, offset: number, length: number) {
-        super(source, offset, length)
-        this.#source = source
-        this.#offset = offset
-      }
-      get [viewSource](): ArrayBuffer {
+    class CountingFrame extends Frame {
+      override get [viewSource](): ArrayBuffer {
         reads.keys += 1
-        return this.#source
+        return super[viewSource]
       }
-      get [viewOffset](): number {
+      override get [viewOffset](): number {
         reads.keys += 1
-        return this.#offset
+        return super[viewOffset]
       }
       override get byteOffset(): number {
         reads.getters += 1
@@ -137,10 +131,10 @@ describe('enqueue (by reference)', () => {
     const received = Buffer.alloc(36 * 100 + 10, 'x')
     const source = received.buffer as ArrayBuffer
     for (let line = 0; line < 100; line += 1) {
-      expect(queue.enqueue(new Frame(source, received.byteOffset + line * 36, 36))).toBe(true)
+      expect(queue.enqueue(new CountingFrame(source, received.byteOffset + line * 36, 36))).toBe(true)
     }
     const other = Buffer.alloc(4_096, 'y') // another buffer: a new run
-    queue.enqueue(new Frame(other.buffer as ArrayBuffer, other.byteOffset, 2_048))
+    queue.enqueue(new CountingFrame(other.buffer as ArrayBuffer, other.byteOffset, 2_048))
     const batch = queue.takeBatch()
     expect(reads.getters).toBe(0)
     expect(reads.keys).toBeGreaterThanOrEqual(200)

@@ -2,7 +2,7 @@ import { fc, test } from '@fast-check/vitest'
 import { SocketError } from '@socketlite/socket-base'
 import { expect } from 'vitest'
 import { SendingQueue, SmartPool } from '../src/index.js'
-import { Frame } from './fixtures/frame.js'
+import { frame } from './fixtures/frame.js'
 
 // Model-based test: two queues share one small chunk pool; a plain-array model of each queue (its payloads as
 // number[] copies, slices for partial writes) runs side by side with the real queues over random command sequences.
@@ -149,7 +149,7 @@ function makePayload(real: QueueReal, mode: Mode, size: number): { data: Uint8Ar
       const received = real.received
       const data =
         mode === 'frame'
-          ? new Frame(received.buffer as ArrayBuffer, received.byteOffset + start, size)
+          ? frame(received.buffer as ArrayBuffer, received.byteOffset + start, size)
           : received.subarray(start, start + size)
       return { data, bytes: values }
     }

@@ -1,7 +1,7 @@
-import { SocketError, viewOffset, viewSource } from '@socketlite/socket-base'
+import { SocketError } from '@socketlite/socket-base'
 import { describe, expect, test } from 'vitest'
 import { SendingQueue, SmartPool } from '../src/index.js'
-import { Frame } from './fixtures/frame.js'
+import { frame } from './fixtures/frame.js'
 
 function codeOf(action: () => unknown): string | undefined {
   try {
@@ -108,33 +108,15 @@ describe('enqueue (by reference)', () => {
   test('received frames are placed by the view keys they answer, not by reading byteOffset and buffer per frame', () => {
     // A receive filter's frame answers socket-base's view keys with fields; byteOffset and buffer cost 20-30 ns each.
     const reads = { keys: 0, getters: 0 }
-    class CountingFrame extends Frame {
-      override get [viewSource](): ArrayBuffer {
-        reads.keys += 1
-        return super[viewSource]
-      }
-      override get [viewOffset](): number {
-        reads.keys += 1
-        return super[viewOffset]
-      }
-      override get byteOffset(): number {
-        reads.getters += 1
-        return super.byteOffset
-      }
-      override get buffer(): ArrayBuffer {
-        reads.getters += 1
-        return super.buffer as ArrayBuffer
-      }
-    }
     const pool = new SmartPool({ chunkSize: 1_024, maxChunks: 4 })
     const queue = new SendingQueue({ highWaterMark: 1 << 20, pool })
     const received = Buffer.alloc(36 * 100 + 10, 'x')
     const source = received.buffer as ArrayBuffer
     for (let line = 0; line < 100; line += 1) {
-      expect(queue.enqueue(new CountingFrame(source, received.byteOffset + line * 36, 36))).toBe(true)
+      expect(queue.enqueue(frame(source, received.byteOffset + line * 36, 36, reads))).toBe(true)
     }
     const other = Buffer.alloc(4_096, 'y') // another buffer: a new run
-    queue.enqueue(new CountingFrame(other.buffer as ArrayBuffer, other.byteOffset, 2_048))
+    queue.enqueue(frame(other.buffer as ArrayBuffer, other.byteOffset, 2_048, reads))
     const batch = queue.takeBatch()
     expect(reads.getters).toBe(0)
     expect(reads.keys).toBeGreaterThanOrEqual(200)

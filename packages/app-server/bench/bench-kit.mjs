@@ -5,6 +5,7 @@
 import { execFileSync, fork } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { getHeapSpaceStatistics } from 'node:v8'
 
 const here = (name) => fileURLToPath(new URL(name, import.meta.url))
 
@@ -168,6 +169,9 @@ export function serveMarks(port, sessions = () => 0) {
           rss: memory.rss,
           maxRss,
           heap: memory.heapUsed,
+          // V8's young generation (bytes committed): it grows while many objects survive (a burst of connections)
+          // and shrinks again once V8 finds the process idle.
+          newSpace: getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0,
           sessions: sessions(),
         }
         maxRss = memory.rss

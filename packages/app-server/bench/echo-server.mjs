@@ -1,6 +1,7 @@
 // One echo server of the benchmark, in its own process: `node echo-server.mjs socketlite|socketlite-binary|bare`.
 // It sends { port }, then answers IPC messages from bench/echo.mjs:
-//   { cmd: 'mark', gc? } → { cpu, rss, maxRss, heap, sessions } since the previous mark (cpu in µs, memory in bytes)
+//   { cmd: 'mark', gc? } → { cpu, rss, maxRss, heap, newSpace, sessions } since the previous mark (cpu in µs, memory in
+//   bytes; newSpace: V8's young generation)
 //   { cmd: 'stop' }      → exits
 import net from 'node:net'
 import { BinaryTerminatorReceiveFilterFactory, TerminatorReceiveFilterBase } from '@socketlite/protocol'

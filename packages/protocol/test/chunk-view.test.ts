@@ -1,5 +1,6 @@
 import { inspect } from 'node:util'
 import { fc, test as propertyTest } from '@fast-check/vitest'
+import { viewOffset, viewOffsetOf, viewSource, viewSourceOf } from '@socketlite/socket-base'
 import { describe, expect, test } from 'vitest'
 import { viewOf } from '../src/chunk-view.js'
 
@@ -22,6 +23,11 @@ describe('viewOf', () => {
     const sub = view.subarray(1, 3)
     expect([Buffer.isBuffer(sub), sub.constructor, sub.toString()]).toEqual([true, Buffer, 'el'])
     expect([view.buffer, view.byteOffset, view.length]).toEqual([chunk.buffer, chunk.byteOffset + 5, 5])
+    // socket-base's view keys answer the same, from fields; they live on the prototype, not on the view
+    expect([view[viewSource as never], view[viewOffset as never]]).toEqual([chunk.buffer, chunk.byteOffset + 5])
+    expect([viewSourceOf(view), viewOffsetOf(view)]).toEqual([chunk.buffer, chunk.byteOffset + 5])
+    expect([Object.getOwnPropertySymbols(view), Object.keys(view).length]).toEqual([[], 5])
+    expect(Reflect.ownKeys(Object.getPrototypeOf(view))).toEqual([viewSource, viewOffset])
     chunk[5] = 0x48 // 'H': the view sees the chunk's bytes
     expect(view.toString()).toBe('Hello')
   })
@@ -47,6 +53,7 @@ describe('viewOf', () => {
       expect(Buffer.isBuffer(view)).toBe(true)
       expect(view.equals(chunk.subarray(start, end))).toBe(true)
       expect([view.byteOffset, view.buffer]).toEqual([chunk.byteOffset + start, chunk.buffer])
+      expect([viewOffsetOf(view), viewSourceOf(view)]).toEqual([chunk.byteOffset + start, chunk.buffer])
     },
   )
 })

@@ -2,6 +2,7 @@ import { fc, test } from '@fast-check/vitest'
 import { SocketError } from '@socketlite/socket-base'
 import { expect } from 'vitest'
 import { SendingQueue, SmartPool } from '../src/index.js'
+import { frame } from './fixtures/frame.js'
 
 // Model-based test: two queues share one small chunk pool; a plain-array model of each queue (its payloads as
 // number[] copies, slices for partial writes) runs side by side with the real queues over random command sequences.
@@ -9,12 +10,15 @@ import { SendingQueue, SmartPool } from '../src/index.js'
 // back to the pool once nothing of it waits or flies (an idle queue holds none), a chunk is never handed to a queue
 // while another (or the same) queue has it in flight, and bytes in flight are never overwritten until completed.
 // Payloads handed over are fresh arrays ('owned') or views of a "received chunk" of the queue's own, one after the
-// other ('view', which the queue merges into one run) or with a byte skipped ('view-gap', which starts a new run).
+// other ('view', which the queue merges into one run) or with a byte skipped ('view-gap', which starts a new run),
+// plain or as received frames that tell their buffer and offset through socket-base's view keys ('frame', as the
+// receive filters' frames do).
 
-type Mode = 'owned' | 'view' | 'view-gap' | 'copy' | 'latin1' | 'utf8' | 'utf8-wide'
+type Mode = 'owned' | 'view' | 'view-gap' | 'frame' | 'copy' | 'latin1' | 'utf8' | 'utf8-wide'
 
 /** Handed-over modes: the queue takes the buffer (`enqueue`). */
-const handedOver = (mode: Mode): boolean => mode === 'owned' || mode === 'view' || mode === 'view-gap'
+const handedOver = (mode: Mode): boolean =>
+  mode === 'owned' || mode === 'view' || mode === 'view-gap' || mode === 'frame'
 
 interface QueueModel {
   /** Waiting payloads (contents), in order; the first may be the unwritten tail of a partial write. */
@@ -131,7 +135,8 @@ function makePayload(real: QueueReal, mode: Mode, size: number): { data: Uint8Ar
     case 'copy':
       return { data: Uint8Array.from(values), bytes: values }
     case 'view':
-    case 'view-gap': {
+    case 'view-gap':
+    case 'frame': {
       if (mode === 'view-gap') real.receivedUsed += 1
       if (real.receivedUsed + size > real.received.length) {
         // The next "read": sized so that runs are sometimes more, sometimes less than half of it.
@@ -141,7 +146,12 @@ function makePayload(real: QueueReal, mode: Mode, size: number): { data: Uint8Ar
       const start = real.receivedUsed
       real.received.set(values, start)
       real.receivedUsed += size
-      return { data: real.received.subarray(start, start + size), bytes: values }
+      const received = real.received
+      const data =
+        mode === 'frame'
+          ? frame(received.buffer as ArrayBuffer, received.byteOffset + start, size)
+          : received.subarray(start, start + size)
+      return { data, bytes: values }
     }
     case 'latin1': {
       const text = String.fromCharCode(...values)
@@ -348,7 +358,7 @@ const settings = fc.record({
   coalesce: fc.boolean(),
 })
 
-const modes: Mode[] = ['owned', 'view', 'view', 'view-gap', 'copy', 'latin1', 'utf8', 'utf8-wide']
+const modes: Mode[] = ['owned', 'view', 'view', 'view-gap', 'frame', 'frame', 'copy', 'latin1', 'utf8', 'utf8-wide']
 
 // Weighted by repetition (fc.commands picks among its arbitraries uniformly): small enqueues and takeBatch come
 // often so batches hold several payloads and payloads are enqueued while a batch is in flight; clear is rare.

@@ -1,6 +1,7 @@
 import { SocketError } from '@socketlite/socket-base'
 import { describe, expect, test } from 'vitest'
 import { SendingQueue, SmartPool } from '../src/index.js'
+import { frame } from './fixtures/frame.js'
 
 function codeOf(action: () => unknown): string | undefined {
   try {
@@ -102,6 +103,29 @@ describe('enqueue (by reference)', () => {
     expect(pool.inUse).toBe(0) // nothing was copied
     queue.complete(3_600)
     expect(queue.byteLength).toBe(0)
+  })
+
+  test('received frames are placed by the view keys they answer, not by reading byteOffset and buffer per frame', () => {
+    // A receive filter's frame answers socket-base's view keys with fields; byteOffset and buffer cost 20-30 ns each.
+    const reads = { keys: 0, getters: 0 }
+    const pool = new SmartPool({ chunkSize: 1_024, maxChunks: 4 })
+    const queue = new SendingQueue({ highWaterMark: 1 << 20, pool })
+    const received = Buffer.alloc(36 * 100 + 10, 'x')
+    const source = received.buffer as ArrayBuffer
+    for (let line = 0; line < 100; line += 1) {
+      expect(queue.enqueue(frame(source, received.byteOffset + line * 36, 36, reads))).toBe(true)
+    }
+    const other = Buffer.alloc(4_096, 'y') // another buffer: a new run
+    queue.enqueue(frame(other.buffer as ArrayBuffer, other.byteOffset, 2_048, reads))
+    const batch = queue.takeBatch()
+    expect(reads.getters).toBe(0)
+    expect(reads.keys).toBeGreaterThanOrEqual(200)
+    expect(batch.map((buffer) => [buffer.buffer, buffer.byteOffset, buffer.byteLength])).toEqual([
+      [source, received.byteOffset, 3_600],
+      [other.buffer, other.byteOffset, 2_048],
+    ])
+    expect(pool.inUse).toBe(0) // nothing was copied
+    queue.complete(5_648)
   })
 
   test('a run of views keeps its place among copies, and breaks where the views stop being back to back', () => {

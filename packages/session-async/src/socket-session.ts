@@ -93,10 +93,17 @@ const Flag = {
   /** The transport's queue keeps payloads apart (`coalesce: false`). */
   Separate: 16384,
   /**
+   * The handler is handling received bytes (`deliver`): a flush wanted meanwhile is made when it returns, not in a
+   * later tick (the replies to a read leave right after it, as a bare echo writes them in its `data` listener).
+   */
+  Delivering: 32768,
+  /** A flush was wanted while `Delivering`: `deliver` makes it once the handler returned. */
+  FlushAfterDelivery: 65536,
+  /**
    * Closing started (a close call, the peer's end, a failure): the state is `closing`, then `closed` once
    * `TransportGone` is set too (the state is kept in these two bits rather than a field of its own).
    */
-  Closing: 32768,
+  Closing: 131072,
 } as const
 
 /** Either bit set: the session is no longer `open`. */
@@ -167,7 +174,8 @@ function wholeMillisecondsNow(): number {
 /**
  * The transport-independent half of every socket session (SuperSocket's `SocketSession`): the state machine
  * `open → closing → closed`, first-reason-wins close reasons, the send path over a coalescing {@link SendingQueue}
- * (everything queued in one tick leaves in one batch, one batch in flight at a time; small payloads share pooled
+ * (everything queued in one tick leaves in one batch, and what the handler queues while it handles received bytes
+ * leaves as soon as it returned; one batch in flight at a time; small payloads share pooled
  * chunks), backpressure as one signal (`writable` and `onWritabilityChanged`, Netty's `isWritable()` and
  * `channelWritabilityChanged`: false once the queue is full, true again below the low water mark), and the close
  * deadline (`closeTimeOut`).
@@ -327,8 +335,8 @@ export abstract class SocketSession implements SocketSessionContract {
    * Queue `data`, handing it over: the session owns it from now on (do not modify it afterwards). Payloads under
    * 2 KiB are copied into the queue's pooled chunk after the ones before them; larger ones are queued without a
    * copy. False, and nothing queued, when closing, closed, or without room: room means the queue is empty or `data`
-   * fits under the high water mark. Everything queued in one tick is handed to the transport as one batch. Never
-   * throws.
+   * fits under the high water mark. Everything queued in one tick is handed to the transport as one batch; what the
+   * handler queues from `onData` leaves as one batch as soon as `onData` returned. Never throws.
    */
   trySend(data: Uint8Array): boolean {
     if ((this.#flags & notOpen) !== 0 || !(data instanceof Uint8Array)) return false
@@ -444,11 +452,19 @@ export abstract class SocketSession implements SocketSessionContract {
     const handler = this.#handler
     if (handler === undefined) return
     this.#bytesReceived += data.length
+    this.#flags |= Flag.Delivering
     try {
       handler.onData(data)
     } catch (error) {
       SocketSession.#handlerFailed(this, error)
     }
+    // What the handler queued leaves now, as one batch: no flush tick per read (process.nextTick costs about
+    // 0.3 µs, 10 ns per request when a read carries 32 of them).
+    const flags = this.#flags
+    if ((flags & Flag.FlushAfterDelivery) !== 0) {
+      this.#flags = flags & ~(Flag.Delivering | Flag.FlushAfterDelivery | Flag.FlushScheduled)
+      SocketSession.#flush(this)
+    } else this.#flags = flags & ~Flag.Delivering
   }
 
   /**
@@ -589,6 +605,11 @@ export abstract class SocketSession implements SocketSessionContract {
   static #scheduleFlush(session: SocketSession): void {
     const flags = session.#flags
     if ((flags & (Flag.FlushScheduled | Flag.Writing)) !== 0) return
+    if ((flags & Flag.Delivering) !== 0) {
+      // deliver() flushes once the handler returned.
+      session.#flags = flags | Flag.FlushScheduled | Flag.FlushAfterDelivery
+      return
+    }
     session.#flags = flags | Flag.FlushScheduled
     process.nextTick(SocketSession.#flushTick, session)
   }

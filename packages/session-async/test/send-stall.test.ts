@@ -1,51 +1,8 @@
-import { CloseReason, type EndPoint, InvalidArgumentError } from '@socketlite/socket-base'
+import { CloseReason, InvalidArgumentError } from '@socketlite/socket-base'
 import { SessionRecorder } from '@socketlite/testing'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
-import { SocketSession, type SocketSessionInit } from '../src/index.js'
-
-const endPoint: EndPoint = Object.freeze({ address: '127.0.0.1', port: 1, family: 'IPv4' })
-
-/**
- * A transport without I/O: each batch handed to `writeBatch` waits in `writes` until the test completes it, as a
- * socket whose peer does not read leaves its write pending.
- */
-class ManualTransportSession extends SocketSession {
-  readonly writes: { bytes: number; done: (error?: Error | null) => void }[] = []
-  destroyed = 0
-  ended = 0
-
-  get remoteEndPoint(): EndPoint {
-    return endPoint
-  }
-  get localEndPoint(): EndPoint {
-    return endPoint
-  }
-
-  /** Complete the oldest pending write (the peer took its bytes). */
-  completeWrite(): boolean {
-    const write = this.writes.shift()
-    write?.done()
-    return write !== undefined
-  }
-
-  protected startReceiving(): void {}
-  protected pauseReceiving(): void {}
-  protected resumeReceiving(): void {}
-  protected writeBatch(batch: readonly Uint8Array[], done: (error?: Error | null) => void): void {
-    this.writes.push({ bytes: batch.reduce((sum, item) => sum + item.byteLength, 0), done })
-  }
-  protected endTransport(): void {
-    this.ended += 1
-    this.transportClosed()
-  }
-  protected destroyTransport(): void {
-    this.destroyed += 1
-    // A destroyed socket closes and reports its pending write as failed, later.
-    const pending = this.writes.splice(0)
-    this.transportClosed()
-    for (const write of pending) process.nextTick(write.done, new Error('destroyed'))
-  }
-}
+import type { SocketSessionInit } from '../src/index.js'
+import { ManualTransportSession } from './fixtures/manual-transport.js'
 
 const base: SocketSessionInit = { sendHighWaterMark: 1_024, sendLowWaterMark: 512, closeTimeOut: 60_000 }
 

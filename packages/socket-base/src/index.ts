@@ -83,6 +83,13 @@ export type {
   ReceiveFilterFactoryLike,
   RequestInfo,
 } from './receive-filter.js'
+export {
+  type ReceivedView,
+  viewOffset,
+  viewOffsetOf,
+  viewSource,
+  viewSourceOf,
+} from './received-view.js'
 export type {
   AppServer,
   AppSession,

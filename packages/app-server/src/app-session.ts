@@ -225,7 +225,7 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
     if (
       (phase === Phase.Open || phase === Phase.Ending) &&
       this.#waiters === undefined &&
-      this.#offer(data, options === undefined || options.copy !== false)
+      AppSession.#offer(this, data, options === undefined || options.copy !== false)
     ) {
       return true
     }
@@ -252,7 +252,7 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
       )
     }
     const copy = options?.copy !== false
-    if (this.#waiters === undefined && this.#offer(data, copy)) return Promise.resolve()
+    if (this.#waiters === undefined && AppSession.#offer(this, data, copy)) return Promise.resolve()
     const timeout = context.config.sendTimeOut
     if (timeout < 0) {
       context.counters.sendTimeouts++
@@ -262,7 +262,7 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
       typeof data === 'string' ? Buffer.from(data, context.encoding) : copy ? Buffer.from(data) : (data as Uint8Array)
     return new Promise<void>((resolve, reject) => {
       const waiter: SendWaiter = { data: payload, resolve, reject, timer: undefined }
-      if (timeout > 0) waiter.timer = setTimeout(() => this.#sendTimedOut(waiter), timeout)
+      if (timeout > 0) waiter.timer = setTimeout(() => AppSession.#sendTimedOut(this, waiter), timeout)
       if (this.#waiters === undefined) this.#waiters = [waiter]
       else this.#waiters.push(waiter)
     })
@@ -275,7 +275,7 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
    * safe. Calling it again resolves the same way and emits nothing twice.
    */
   close(reason: CloseReason = CloseReason.ServerClosing): Promise<void> {
-    if (this.#dispatcher.stop()) this.#rejectWaiters()
+    if (this.#dispatcher.stop()) AppSession.#rejectWaiters(this)
     return this.#dispatcher.socket.close(reason)
   }
 
@@ -292,7 +292,7 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
    *   force by the adapter on reconnect.
    */
   join(group: string): Promise<void> {
-    const refused = this.#membershipRefused()
+    const refused = AppSession.#membershipRefused(this)
     if (refused !== undefined) return Promise.reject(refused)
     return this.#dispatcher.context.cluster.join(this, group)
   }
@@ -378,7 +378,7 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
 
   /** Queue `payload`, a buffer shared by many sessions and changed by none (a broadcast's). */
   [kTrySendShared](payload: Buffer): boolean {
-    if (this.#dispatcher.sending && this.#waiters === undefined && this.#offer(payload, false)) return true
+    if (this.#dispatcher.sending && this.#waiters === undefined && AppSession.#offer(this, payload, false)) return true
     this.#dispatcher.context.counters.trySendRefused++
     return false
   }
@@ -390,7 +390,7 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
     let sent = 0
     while (sent < waiters.length && this.#dispatcher.sending) {
       const waiter = waiters[sent] as SendWaiter
-      if (!this.#offer(waiter.data, false)) break
+      if (!AppSession.#offer(this, waiter.data, false)) break
       sent++
       if (waiter.timer !== undefined) clearTimeout(waiter.timer)
       waiter.resolve()
@@ -401,14 +401,14 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
 
   /** Nothing more will be sent: the sends still waiting fail with `SessionClosedError`. */
   [kSendingEnded](): void {
-    this.#rejectWaiters()
+    AppSession.#rejectWaiters(this)
   }
 
   // ---- internals ----------------------------------------------------------------------------------------------------
 
   /** Why this session cannot join a group now (it is not registered with its server yet, or no more). */
-  #membershipRefused(): Error | undefined {
-    const phase = this.#dispatcher.phase
+  static #membershipRefused<TRequest>(session: AppSession<TRequest>): Error | undefined {
+    const phase = session.#dispatcher.phase
     if (phase === Phase.Closed) return new SessionClosedError()
     if (phase === Phase.Created) return new ServerStateError('A session joins groups once it has started')
     return undefined
@@ -419,29 +419,29 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
    * copied (`copy`) or handed over. False when there is no room (the socket session then reports itself unwritable,
    * which pauses reading) or when it is larger than one message of a datagram session (logged at debug level).
    */
-  #offer(data: Uint8Array | string, copy: boolean): boolean {
-    const dispatcher = this.#dispatcher
+  static #offer<TRequest>(session: AppSession<TRequest>, data: Uint8Array | string, copy: boolean): boolean {
+    const dispatcher = session.#dispatcher
     const socket = dispatcher.socket
     const context = dispatcher.context
     if (typeof data === 'string') {
       const before = socket.pendingBytes
-      if (!socket.trySendCopy(data, context.encoding)) return this.#refused(data)
+      if (!socket.trySendCopy(data, context.encoding)) return AppSession.#refused(session, data)
       context.counters.bytesOut += socket.pendingBytes - before
       return true
     }
-    if (!(copy ? socket.trySendCopy(data) : socket.trySend(data))) return this.#refused(data)
+    if (!(copy ? socket.trySendCopy(data) : socket.trySend(data))) return AppSession.#refused(session, data)
     context.counters.bytesOut += data.length
     return true
   }
 
   /** A refused payload: logged when it is larger than one message (it never fits), else just no room. */
-  #refused(data: Uint8Array | string): false {
-    const limit = this.#dispatcher.socket.maxMessageSize
+  static #refused<TRequest>(session: AppSession<TRequest>, data: Uint8Array | string): false {
+    const limit = session.#dispatcher.socket.maxMessageSize
     if (limit !== Number.POSITIVE_INFINITY) {
-      const size = sizeOver(data, limit, this.#dispatcher.context.encoding)
+      const size = sizeOver(data, limit, session.#dispatcher.context.encoding)
       if (size >= 0) {
-        this.logger.debug('A payload larger than one datagram was refused', {
-          sessionId: this.sessionId,
+        session.logger.debug('A payload larger than one datagram was refused', {
+          sessionId: session.sessionId,
           bytes: size,
           limit,
         })
@@ -450,21 +450,21 @@ export class AppSession<TRequest = StringRequestInfo> implements AppSessionContr
     return false
   }
 
-  #sendTimedOut(waiter: SendWaiter): void {
-    const waiters = this.#waiters
+  static #sendTimedOut<TRequest>(session: AppSession<TRequest>, waiter: SendWaiter): void {
+    const waiters = session.#waiters
     if (waiters === undefined) return
     const index = waiters.indexOf(waiter)
     if (index < 0) return
     waiters.splice(index, 1)
-    if (waiters.length === 0) this.#waiters = undefined
-    this.#dispatcher.context.counters.sendTimeouts++
+    if (waiters.length === 0) session.#waiters = undefined
+    session.#dispatcher.context.counters.sendTimeouts++
     waiter.reject(new SendTimeoutError())
   }
 
-  #rejectWaiters(): void {
-    const waiters = this.#waiters
+  static #rejectWaiters<TRequest>(session: AppSession<TRequest>): void {
+    const waiters = session.#waiters
     if (waiters === undefined) return
-    this.#waiters = undefined
+    session.#waiters = undefined
     for (const waiter of waiters) {
       if (waiter.timer !== undefined) clearTimeout(waiter.timer)
       waiter.reject(new SessionClosedError())

@@ -46,14 +46,14 @@ export class DatagramDispatcher<TRequest> extends Dispatcher<TRequest> {
     this.pause(pausedForHandler)
   }
 
-  protected override await(result: PromiseLike<unknown>): void {
+  protected override await(result: PromiseLike<unknown>, started?: number): void {
     // The next datagram waits (in the session's bounded queue) until this handler settles.
     this.pause(pausedForHandler)
-    super.await(result)
+    super.await(result, started)
   }
 
   protected pump(): void {
-    this.#dispatch()
+    DatagramDispatcher.#dispatch(this)
     this.runEnded()
     if (this.busy) return
     // The datagrams that waited are delivered now, in order (a handler that goes asynchronous pauses again).
@@ -68,22 +68,22 @@ export class DatagramDispatcher<TRequest> extends Dispatcher<TRequest> {
     super.yieldDispatch()
   }
 
-  #dispatch(): void {
-    if (this.shuttingDown) return
-    this.beginRun()
-    while (this.phase === Phase.Open || this.phase === Phase.Ending) {
-      const ready = this.#ready
+  static #dispatch<TRequest>(dispatcher: DatagramDispatcher<TRequest>): void {
+    if (dispatcher.shuttingDown) return
+    dispatcher.beginRun()
+    while (dispatcher.phase === Phase.Open || dispatcher.phase === Phase.Ending) {
+      const ready = dispatcher.#ready
       if (ready === undefined) return
-      if (this.runSpent()) {
-        this.yieldDispatch()
+      if (dispatcher.runSpent()) {
+        dispatcher.yieldDispatch()
         return
       }
-      const request = ready[this.#readyIndex++] as TRequest
-      if (this.#readyIndex >= ready.length) {
-        this.#ready = undefined
-        this.#readyIndex = 0
+      const request = ready[dispatcher.#readyIndex++] as TRequest
+      if (dispatcher.#readyIndex >= ready.length) {
+        dispatcher.#ready = undefined
+        dispatcher.#readyIndex = 0
       }
-      if (this.handle(request) || this.shuttingDown) return
+      if (dispatcher.handle(request) || dispatcher.shuttingDown) return
     }
   }
 }

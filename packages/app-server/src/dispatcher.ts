@@ -51,9 +51,26 @@ export const pausedForShutdown = 4
  */
 export const dispatchBudget = 256
 
+/** `Dispatcher.#stop`: no `stop()` yet. */
+const notStopping = 0
+/**
+ * `stop()` came while a run of dispatch had yielded for the budget: the rest of that run (bytes read before the stop)
+ * is still dispatched, without a budget, then the session shuts down as below.
+ */
+const stopAfterRun = 1
+/** `stop()` is under way: nothing more is dispatched; the session closes once its running handler settled. */
+const shuttingDown = 2
+
 /** The callbacks of one awaited handler; `abandoned` once a deadline gave up on it (its late result is ignored). */
 interface HandlerCallbacks {
   abandoned: boolean
+  /** When the asynchronous handler now running began (a `clock()` reading); -1 when none runs. */
+  since: number
+  /**
+   * When the awaited request handler was called (a `performance.now()` reading), while the request-handled
+   * diagnostics channel has subscribers; -1 otherwise (a connect handler, or nobody listens).
+   */
+  started: number
   readonly settled: () => void
   readonly failed: (error: unknown) => void
 }
@@ -86,19 +103,15 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
   protected closedReason: CloseReason | undefined
   /** The callbacks of an awaited handler, made once per session that ever awaits one (again after an abandon). */
   #callbacks: HandlerCallbacks | undefined
-  /** When the asynchronous handler now running began (a `clock()` reading); -1 when none runs. */
-  protected handlerSince = -1
-  /** `stop()` is under way: nothing more is dispatched; the session closes once its running handler settled. */
-  protected shuttingDown = false
-  /**
-   * `stop()` came while a run of dispatch had yielded for the budget: the rest of that run (bytes read before the
-   * stop) is still dispatched, without a budget, then the session shuts down as above.
-   */
-  protected stopAfterRun = false
+  /** Where `stop()` is for this session: `notStopping`, `stopAfterRun` or `shuttingDown` (one field for both flags). */
+  #stop: number = notStopping
   /** Requests dispatched in the current run (see {@link Dispatcher.runSpent}). */
   #runCount = 0
-  /** Resumes dispatch after a yield (made once per session that ever yields). */
-  #resumeAfterYield: (() => void) | undefined
+
+  /** `stop()` is under way: nothing more is dispatched; the session closes once its running handler settled. */
+  protected get shuttingDown(): boolean {
+    return this.#stop === shuttingDown
+  }
   /**
    * The frame clock (`frameTimeOut`): when it last started running (a `clock()` reading), -1 while stopped; and the
    * milliseconds it ran before it last stopped. It runs while a partial frame waits for more bytes from the peer, and
@@ -106,11 +119,6 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
    */
   protected frameSince = -1
   protected frameElapsed = 0
-  /**
-   * When the awaited request handler was called (a `performance.now()` reading), while the request-handled
-   * diagnostics channel has subscribers; -1 otherwise (no handler awaited, a connect handler, or nobody listens).
-   */
-  #handlerStarted = -1
 
   constructor(session: AppSession<TRequest>, socket: SocketSession, context: ServerContext<TRequest>) {
     this.session = session
@@ -243,35 +251,42 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
       if (started >= 0) publishRequestHandled(this.session as AppSession<unknown>, started, false)
       return false
     }
-    this.#handlerStarted = started
-    this.await(result)
+    this.await(result, started)
     return true
   }
 
   /** The awaited handler settled: publish its timing if it was a timed request handler. */
-  #requestSettled(failed: boolean): void {
-    const started = this.#handlerStarted
+  static #requestSettled<TRequest>(
+    dispatcher: Dispatcher<TRequest>,
+    callbacks: HandlerCallbacks,
+    failed: boolean,
+  ): void {
+    const started = callbacks.started
     if (started < 0) return
-    this.#handlerStarted = -1
-    publishRequestHandled(this.session as AppSession<unknown>, started, failed)
+    callbacks.started = -1
+    publishRequestHandled(dispatcher.session as AppSession<unknown>, started, failed)
   }
 
-  /** Wait for an asynchronous handler: nothing else of this session is dispatched until it settles. */
-  protected await(result: PromiseLike<unknown>): void {
+  /**
+   * Wait for an asynchronous handler: nothing else of this session is dispatched until it settles. `started`: when a
+   * timed request handler was called (see {@link HandlerCallbacks.started}).
+   */
+  protected await(result: PromiseLike<unknown>, started = -1): void {
     this.busy = true
-    this.handlerSince = clock()
     let callbacks = this.#callbacks
     if (callbacks === undefined) {
       const made: HandlerCallbacks = {
         abandoned: false,
+        since: -1,
+        started: -1,
         settled: () => {
           if (made.abandoned) return
-          if (this.#handlerStarted >= 0) this.#requestSettled(false)
+          if (made.started >= 0) Dispatcher.#requestSettled(this, made, false)
           this.settled()
         },
         failed: (error: unknown) => {
           if (made.abandoned) return
-          if (this.#handlerStarted >= 0) this.#requestSettled(true)
+          if (made.started >= 0) Dispatcher.#requestSettled(this, made, true)
           this.handlerFailed(error)
           this.settled()
         },
@@ -279,12 +294,15 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
       callbacks = made
       this.#callbacks = made
     }
+    callbacks.since = clock()
+    callbacks.started = started
     result.then(callbacks.settled, callbacks.failed)
   }
 
   protected settled(): void {
     this.busy = false
-    this.handlerSince = -1
+    const callbacks = this.#callbacks
+    if (callbacks !== undefined) callbacks.since = -1
     this.pump()
   }
 
@@ -295,12 +313,14 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
   protected yieldDispatch(): void {
     this.busy = true
     this.context.counters.dispatchYields++
-    this.#resumeAfterYield ??= () => {
-      if (this.handlerSince >= 0) return
-      this.busy = false
-      this.pump()
-    }
-    setImmediate(this.#resumeAfterYield)
+    setImmediate(Dispatcher.#resumeAfterYield, this)
+  }
+
+  /** Dispatch goes on after a yield (no closure per session: the dispatcher is the immediate's argument). */
+  static #resumeAfterYield<TRequest>(dispatcher: Dispatcher<TRequest>): void {
+    if (Dispatcher.#handlerSince(dispatcher) >= 0) return
+    dispatcher.busy = false
+    dispatcher.pump()
   }
 
   /** A run of dispatch begins (a read, a handler settled, a yield ended). */
@@ -313,22 +333,27 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
    * yield). A run that a `stop()` waits for has no budget.
    */
   protected runSpent(): boolean {
-    if (this.stopAfterRun) return false
+    if (this.#stop === stopAfterRun) return false
     return ++this.#runCount > dispatchBudget
   }
 
+  /** When the asynchronous handler now running began (a `clock()` reading); -1 when none runs. */
+  static #handlerSince<TRequest>(dispatcher: Dispatcher<TRequest>): number {
+    const callbacks = dispatcher.#callbacks
+    return callbacks === undefined ? -1 : callbacks.since
+  }
+
   /** Give up on the handler now running (if any): its late result is ignored; the session is no longer busy. */
-  #abandonHandler(): boolean {
-    if (this.handlerSince < 0) return false
-    const callbacks = this.#callbacks
+  static #abandonHandler<TRequest>(dispatcher: Dispatcher<TRequest>): boolean {
+    if (Dispatcher.#handlerSince(dispatcher) < 0) return false
+    const callbacks = dispatcher.#callbacks
     if (callbacks !== undefined) {
       callbacks.abandoned = true
-      this.#callbacks = undefined
+      dispatcher.#callbacks = undefined
+      // a timed request handler given up on is published as failed, with the time it was given
+      if (callbacks.started >= 0) Dispatcher.#requestSettled(dispatcher, callbacks, true)
     }
-    // a timed request handler given up on is published as failed, with the time it was given
-    if (this.#handlerStarted >= 0) this.#requestSettled(true)
-    this.handlerSince = -1
-    this.busy = false
+    dispatcher.busy = false
     return true
   }
 
@@ -339,8 +364,13 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
    */
   checkDeadlines(now: number): void {
     const config = this.context.config
-    if (this.handlerSince >= 0) {
-      if (config.handlerTimeOut > 0 && now - this.handlerSince >= config.handlerTimeOut && this.#abandonHandler()) {
+    const handlerSince = Dispatcher.#handlerSince(this)
+    if (handlerSince >= 0) {
+      if (
+        config.handlerTimeOut > 0 &&
+        now - handlerSince >= config.handlerTimeOut &&
+        Dispatcher.#abandonHandler(this)
+      ) {
         this.context.counters.handlerTimeouts++
         this.handlerFailed(new HandlerTimeoutError())
         this.pump()
@@ -368,27 +398,25 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
   shutdown(): void {
     if (this.phase >= Phase.Closing) return
     this.pause(pausedForShutdown)
-    if (this.busy && this.handlerSince < 0) {
+    const handlerSince = Dispatcher.#handlerSince(this)
+    if (this.busy && handlerSince < 0) {
       // A run that yielded for the budget (or connect handlers still running synchronously): it finishes first.
-      this.stopAfterRun = true
+      this.#stop = stopAfterRun
       return
     }
-    this.shuttingDown = true
-    if (this.handlerSince < 0) void this.session.close(CloseReason.ServerShutdown)
+    this.#stop = shuttingDown
+    if (handlerSince < 0) void this.session.close(CloseReason.ServerShutdown)
   }
 
   /** After a run of dispatch: a `stop()` that waited for the run to end takes effect now. */
   protected runEnded(): void {
-    if (!this.stopAfterRun) return
-    this.stopAfterRun = false
-    this.shuttingDown = true
+    if (this.#stop === stopAfterRun) this.#stop = shuttingDown
   }
 
   /** `stop()`'s deadline: a handler still running is abandoned (not counted as failed); closed now, not drained. */
   abandon(): void {
-    this.stopAfterRun = false
-    this.shuttingDown = true
-    const abandoned = this.#abandonHandler()
+    this.#stop = shuttingDown
+    const abandoned = Dispatcher.#abandonHandler(this)
     void this.session.close(CloseReason.ServerShutdown)
     if (abandoned) this.pump()
     // stop()'s deadline holds: a session still draining (its handler settled at the last moment, its peer reads

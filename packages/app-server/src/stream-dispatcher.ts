@@ -34,7 +34,7 @@ export class StreamDispatcher<TRequest> extends Dispatcher<TRequest> {
   }
 
   protected pump(): void {
-    this.#dispatch()
+    StreamDispatcher.#dispatch(this)
     this.runEnded()
     if (this.busy) return
     if (
@@ -56,25 +56,25 @@ export class StreamDispatcher<TRequest> extends Dispatcher<TRequest> {
   }
 
   /** Dispatch parsed requests until a handler goes asynchronous, more bytes are needed, or dispatch stops. */
-  #dispatch(): void {
-    const pipeline = this.pipeline
-    if (pipeline === undefined || this.shuttingDown) return
-    this.beginRun()
-    while (this.phase === Phase.Open || this.phase === Phase.Ending) {
-      if (this.runSpent()) {
-        if (pipeline.pendingBytes > 0) this.yieldDispatch()
+  static #dispatch<TRequest>(dispatcher: StreamDispatcher<TRequest>): void {
+    const pipeline = dispatcher.pipeline
+    if (pipeline === undefined || dispatcher.shuttingDown) return
+    dispatcher.beginRun()
+    while (dispatcher.phase === Phase.Open || dispatcher.phase === Phase.Ending) {
+      if (dispatcher.runSpent()) {
+        if (pipeline.pendingBytes > 0) dispatcher.yieldDispatch()
         return
       }
       let request: TRequest | undefined
       try {
         request = pipeline.next()
       } catch (error) {
-        this.protocolError(error)
+        dispatcher.protocolError(error)
         return
       }
       if (request === undefined) return
-      this.frameDone()
-      if (this.handle(request) || this.shuttingDown) return
+      dispatcher.frameDone()
+      if (dispatcher.handle(request) || dispatcher.shuttingDown) return
     }
   }
 }

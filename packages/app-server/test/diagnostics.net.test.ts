@@ -2,7 +2,7 @@ import diagnosticsChannel from 'node:diagnostics_channel'
 import { deferred } from '@socketlite/testing'
 import { expect, onTestFinished, test } from 'vitest'
 import { type RequestHandledMessage, requestHandledChannelName } from '../src/index.js'
-import { connect, LineReader, startServer } from './helpers.js'
+import { connect, LineReader, next, startServer } from './helpers.js'
 
 /** Subscribe to the request-handled channel until the test finishes; returns the messages of `server` only. */
 function record(server: unknown): RequestHandledMessage[] {
@@ -77,4 +77,28 @@ test('without a subscriber nothing is published, and a late subscriber sees only
   client.write('B\r\n')
   expect(await lines.take(1)).toEqual(['B'])
   expect(messages).toHaveLength(1)
+})
+
+test('a request handler given up on by handlerTimeOut is published once, as failed; its late result is not published', async () => {
+  const late = deferred<void>()
+  const { server, port } = await startServer({ config: { handlerTimeOut: 100 } }, (app) => {
+    app.on('newRequestReceived', (session, request) => {
+      if (request.key === 'STALL') return late.promise
+      session.trySend(`${request.key}\r\n`)
+      return undefined
+    })
+  })
+  const messages = record(server)
+  const client = await connect(port)
+  const lines = new LineReader(client)
+  const closed = next(server, 'sessionClosed', 3_000)
+  client.write('FIRST\r\nSTALL\r\n')
+  expect(await lines.take(1)).toEqual(['FIRST'])
+  await closed
+  expect(messages.map((message) => message.failed)).toEqual([false, true])
+  expect(messages[1]?.duration).toBeGreaterThanOrEqual(90)
+  late.resolve()
+  await late.promise
+  await new Promise<void>((resolve) => setImmediate(resolve))
+  expect(messages).toHaveLength(2)
 })

@@ -34,9 +34,9 @@ export interface BeginEndMarkReceiveFilterInit {
  * `maxRequestLength` includes both marks.
  */
 export abstract class BeginEndMarkReceiveFilterBase<TRequest> extends ReceiveFilterBase<TRequest> {
-  /** The begin mark bytes (a private copy). */
+  /** The begin mark bytes: a private copy, shared by filters with an equal mark (read-only: never write into it). */
   readonly beginMark: Buffer
-  /** The end mark bytes (a private copy). */
+  /** The end mark bytes: a private copy, shared by filters with an equal mark (read-only: never write into it). */
   readonly endMark: Buffer
   readonly #held = new FrameAccumulator()
   #beginMatched = 0

@@ -54,7 +54,7 @@ export class FrameAccumulator {
     const length = this.#length
     const total = length + end - start
     if (total <= length) return
-    if (total > this.#buffer.length) this.#grow(total, limit)
+    if (total > this.#buffer.length) FrameAccumulator.#grow(this, total, limit)
     data.copy(this.#buffer, length, start, end)
     this.#length = total
   }
@@ -65,24 +65,24 @@ export class FrameAccumulator {
    */
   takeWith(data: Buffer, start: number, end: number): Buffer {
     // Small, so that it inlines into the filters' hot path; gathering is the rare case.
-    return this.#length === 0 ? viewOf(data, start, end) : this.#gather(data, start, end)
+    return this.#length === 0 ? viewOf(data, start, end) : FrameAccumulator.#gather(this, data, start, end)
   }
 
   /** {@link FrameAccumulator.takeWith} with bytes held. */
-  #gather(data: Buffer, start: number, end: number): Buffer {
-    const length = this.#length
+  static #gather(accumulator: FrameAccumulator, data: Buffer, start: number, end: number): Buffer {
+    const length = accumulator.#length
     const total = length + end - start
-    const buffer = this.#buffer
-    if (buffer === this.#scratch) {
+    const buffer = accumulator.#buffer
+    if (buffer === accumulator.#scratch) {
       const frame = Buffer.allocUnsafe(total)
       buffer.copy(frame, 0, 0, length)
       data.copy(frame, length, start, end)
-      this.#length = 0
+      accumulator.#length = 0
       return frame
     }
-    if (total > buffer.length) this.#grow(total, total)
-    data.copy(this.#buffer, length, start, end)
-    return this.#handOut(total)
+    if (total > buffer.length) FrameAccumulator.#grow(accumulator, total, total)
+    data.copy(accumulator.#buffer, length, start, end)
+    return FrameAccumulator.#handOut(accumulator, total)
   }
 
   /** The first `size` held bytes (`size <= length`) as one buffer; then holds nothing. */
@@ -95,7 +95,7 @@ export class FrameAccumulator {
       this.#length = 0
       return Buffer.from(this.#buffer.subarray(0, size))
     }
-    return this.#handOut(size)
+    return FrameAccumulator.#handOut(this, size)
   }
 
   /** The first `size` held bytes (`size <= length`), kept held: a view, or a copy of the small buffer's bytes. */
@@ -131,27 +131,27 @@ export class FrameAccumulator {
   }
 
   /** A buffer for at least `total` bytes, at most `limit` (unless `total` is more), holding the held bytes. */
-  #grow(total: number, limit: number): void {
+  static #grow(accumulator: FrameAccumulator, total: number, limit: number): void {
     let buffer: Buffer
-    if (this.#length === 0 && total <= scratchSize) {
+    if (accumulator.#length === 0 && total <= scratchSize) {
       // Not from Node's shared pool: a partial frame may live long, and a pool slice keeps the whole pool alive.
-      buffer = this.#scratch ??= Buffer.allocUnsafeSlow(scratchSize)
+      buffer = accumulator.#scratch ??= Buffer.allocUnsafeSlow(scratchSize)
     } else {
       let capacity = total * 2
       if (capacity < scratchSize) capacity = scratchSize
       if (capacity > limit) capacity = limit
       if (capacity < total) capacity = total
       buffer = Buffer.allocUnsafeSlow(capacity)
-      if (this.#length > 0) this.#buffer.copy(buffer, 0, 0, this.#length)
+      if (accumulator.#length > 0) accumulator.#buffer.copy(buffer, 0, 0, accumulator.#length)
     }
-    this.#buffer = buffer
+    accumulator.#buffer = buffer
   }
 
   /** The first `size` bytes as a view of the grown buffer, which is then given up (the view owns it). */
-  #handOut(size: number): Buffer {
-    const frame = this.#buffer.subarray(0, size)
-    this.#buffer = this.#scratch ?? emptyBuffer
-    this.#length = 0
+  static #handOut(accumulator: FrameAccumulator, size: number): Buffer {
+    const frame = accumulator.#buffer.subarray(0, size)
+    accumulator.#buffer = accumulator.#scratch ?? emptyBuffer
+    accumulator.#length = 0
     return frame
   }
 }

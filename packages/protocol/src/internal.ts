@@ -26,16 +26,43 @@ export function checkInteger(name: string, value: unknown, min: number, max = Nu
 const sharedMarks = new WeakSet<Uint8Array>()
 
 /**
- * Copies a mark or terminator into a private buffer; a string is encoded with `encoding`. A mark made by
- * {@link sharedMark} is taken as it is.
+ * Small marks by content (each byte one latin1 character), shared by every filter made with an equal mark: a filter
+ * subclass that passes its own terminator to `super` on every session costs no buffer per session either. Bounded:
+ * at most {@link maxInternedMarks} marks of at most {@link maxInternedMarkLength} bytes are kept (for the life of
+ * the process); other marks get a private copy per filter, as before.
+ */
+const internedMarks = new Map<string, Buffer>()
+const maxInternedMarks = 256
+const maxInternedMarkLength = 64
+
+/**
+ * A private, read-only mark with the bytes of `value` (a string encoded with `encoding`): the one already shared for
+ * these bytes (a mark made by {@link sharedMark} is taken as it is; small marks are shared by content), else a copy.
+ * Filters never change their marks; the buffer may be shared by many filters, so nobody may write into it.
  * @throws {InvalidArgumentError} not a string or byte array, or empty once encoded.
  */
 export function markBytes(name: string, value: unknown, encoding: TextEncoding): Buffer {
-  if (value instanceof Uint8Array && sharedMarks.has(value)) return value as Buffer
-  let bytes: Buffer
-  if (typeof value === 'string') bytes = Buffer.from(value, encoding)
-  else if (value instanceof Uint8Array) bytes = Buffer.from(value)
-  else throw new InvalidArgumentError(`${name} must be a string or a Uint8Array`)
+  let key: string
+  if (value instanceof Uint8Array) {
+    if (sharedMarks.has(value)) return value as Buffer
+    if (value.length > maxInternedMarkLength) return checkedMark(name, Buffer.from(value))
+    key = Buffer.from(value.buffer, value.byteOffset, value.length).toString('latin1')
+  } else if (typeof value === 'string') {
+    if (value.length > maxInternedMarkLength) return checkedMark(name, Buffer.from(value, encoding))
+    key = Buffer.from(value, encoding).toString('latin1')
+  } else throw new InvalidArgumentError(`${name} must be a string or a Uint8Array`)
+  const interned = internedMarks.get(key)
+  if (interned !== undefined) return interned
+  // An exact buffer of its own (not a slice of Node's shared pool, which it would keep alive for good).
+  const bytes = checkedMark(name, Buffer.alloc(key.length, key, 'latin1'))
+  if (bytes.length <= maxInternedMarkLength && internedMarks.size < maxInternedMarks) {
+    internedMarks.set(key, bytes)
+    sharedMarks.add(bytes)
+  }
+  return bytes
+}
+
+function checkedMark(name: string, bytes: Buffer): Buffer {
   if (bytes.length === 0) throw new InvalidArgumentError(`${name} must not be empty`)
   return bytes
 }

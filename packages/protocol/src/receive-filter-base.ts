@@ -9,13 +9,19 @@ import { FilterState, ProtocolError, type ReceiveFilter, type ReceiveFilterConte
  * A subclass, or a request hook it calls, may hand the rest of the stream to another filter with
  * {@link ReceiveFilterBase.switchTo}.
  */
+/** The value of `ReceiveFilterBase.#next` in the error state. */
+const failed: unique symbol = Symbol('failed')
+
 export abstract class ReceiveFilterBase<TRequest> implements ReceiveFilter<TRequest> {
-  #state: FilterState = FilterState.Normal
-  #next: ReceiveFilter<TRequest> | undefined
+  /**
+   * The filter that takes over after the current `filter` call ({@link ReceiveFilterBase.switchTo}), or
+   * {@link failed} in the error state (one field for both: a session's filter is one of many).
+   */
+  #next: ReceiveFilter<TRequest> | typeof failed | undefined
 
   /** `FilterState.Error` once the filter has thrown, until {@link ReceiveFilterBase.reset}. */
   get state(): FilterState {
-    return this.#state
+    return this.#next === failed ? FilterState.Error : FilterState.Normal
   }
 
   /** Bytes of an incomplete frame held inside the filter. */
@@ -26,18 +32,18 @@ export abstract class ReceiveFilterBase<TRequest> implements ReceiveFilter<TRequ
    * @throws {ProtocolError} whatever `doFilter` throws, or `ERR_PROTOCOL` when called in the error state.
    */
   filter(data: Buffer, offset: number, length: number, context: ReceiveFilterContext<TRequest>): number {
-    if (this.#state === FilterState.Error)
-      throw new ProtocolError('The receive filter has failed; reset it before reuse')
+    if (this.#next === failed) throw new ProtocolError('The receive filter has failed; reset it before reuse')
     let consumed: number
     try {
       consumed = this.doFilter(data, offset, length, context)
     } catch (error) {
-      this.#state = FilterState.Error
-      this.#next = undefined
+      this.#next = failed
       throw error
     }
-    if (this.#next !== undefined) {
-      context.nextFilter = this.#next
+    const next = this.#next
+    if (next !== undefined) {
+      // (never `failed` here: only a throw from doFilter sets it, and that leaves above)
+      context.nextFilter = next as ReceiveFilter<TRequest>
       this.#next = undefined
     }
     return consumed
@@ -45,7 +51,6 @@ export abstract class ReceiveFilterBase<TRequest> implements ReceiveFilter<TRequ
 
   /** Forgets any partial frame and pending switch, and leaves the error state. */
   reset(): void {
-    this.#state = FilterState.Normal
     this.#next = undefined
     this.resetFrame()
   }
@@ -71,6 +76,7 @@ export abstract class ReceiveFilterBase<TRequest> implements ReceiveFilter<TRequ
    * or from a request hook; the switch takes effect when the current `filter` call returns.
    */
   protected switchTo(next: ReceiveFilter<TRequest>): void {
+    if (this.#next === failed) return
     this.#next = next
   }
 }

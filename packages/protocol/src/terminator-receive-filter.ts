@@ -23,11 +23,19 @@ const defaultParser = new BasicRequestInfoParser()
  * with `encoding`) decode a frame that lies in one chunk straight from the chunk, skipping the view of it. Set by a
  * static block of {@link TerminatorReceiveFilterBase}.
  */
-let decodeInPlace: <TRequest>(
-  filter: TerminatorReceiveFilterBase<TRequest>,
-  parser: RequestInfoParser<TRequest>,
-  encoding: TextEncoding,
-) => void
+let decodeInPlace: <TRequest>(filter: TerminatorReceiveFilterBase<TRequest> & InPlaceText<TRequest>) => void
+
+/** What a filter that decodes in place (see {@link decodeInPlace}) reads from itself: a text filter's own fields. */
+interface InPlaceText<TRequest> {
+  readonly parser: RequestInfoParser<TRequest>
+  readonly encoding: TextEncoding
+}
+
+// Bits of `TerminatorReceiveFilterBase.#mode` (one field: a session's filter is one of many).
+/** Frames are handed to `resolveRequestInfo` with their terminator. */
+const keepTerminator = 1
+/** A text filter that decodes frames in place (see {@link decodeInPlace}). */
+const decodesInPlace = 2
 
 /** Options of {@link TerminatorReceiveFilterBase} and {@link BinaryTerminatorReceiveFilter}. */
 export interface TerminatorReceiveFilterBaseInit {
@@ -60,20 +68,19 @@ export interface TerminatorFrameInit extends TerminatorReceiveFilterBaseInit {
  * the limit (the frame could only be longer).
  */
 export abstract class TerminatorReceiveFilterBase<TRequest> extends ReceiveFilterBase<TRequest> {
-  /** The terminator bytes: a private copy (shared, read-only, by the filters of one factory). */
+  /**
+   * The terminator bytes: a private copy, shared by the filters of one factory and by filters with an equal terminator
+   * (read-only: never write into it).
+   */
   readonly terminator: Buffer
-  /** Frames are handed to `resolveRequestInfo` with their terminator. */
-  readonly #keep: boolean
+  /** `keepTerminator` and `decodesInPlace` bits. */
+  #mode: number
   /** The unfinished frame; made when the first one is (an idle session's filter holds none). */
   #held: FrameAccumulator | undefined
-  /** Set for a text filter that decodes frames in place (see {@link decodeInPlace}). */
-  #parser: RequestInfoParser<TRequest> | undefined
-  #encoding: TextEncoding = 'utf8'
 
   static {
-    decodeInPlace = (filter, parser, encoding) => {
-      filter.#parser = parser
-      filter.#encoding = encoding
+    decodeInPlace = (filter) => {
+      filter.#mode |= decodesInPlace
     }
   }
 
@@ -81,7 +88,7 @@ export abstract class TerminatorReceiveFilterBase<TRequest> extends ReceiveFilte
   constructor(init: TerminatorFrameInit) {
     super()
     this.terminator = markBytes('terminator', init?.terminator, checkEncoding('encoding', init?.encoding ?? 'utf8'))
-    this.#keep = init?.keepTerminator === true
+    this.#mode = init?.keepTerminator === true ? keepTerminator : 0
   }
 
   /** Bytes of the unfinished frame. */
@@ -124,7 +131,7 @@ export abstract class TerminatorReceiveFilterBase<TRequest> extends ReceiveFilte
         if (frameLength + size > max) throw requestTooLarge(frameLength + size, max)
         const consumed = frameLength + size - heldLength
         context.request = this.resolveRequestInfo(
-          this.#keep ? held.takeWith(data, offset, offset + consumed) : held.take(frameLength),
+          (this.#mode & keepTerminator) !== 0 ? held.takeWith(data, offset, offset + consumed) : held.take(frameLength),
         )
         return consumed
       }
@@ -133,17 +140,16 @@ export abstract class TerminatorReceiveFilterBase<TRequest> extends ReceiveFilte
     if (found >= 0) {
       const frameLength = heldLength + found - offset
       if (frameLength + size > max) throw requestTooLarge(frameLength + size, max)
-      const parser = this.#parser
+      const mode = this.#mode
+      const frameEnd = (mode & keepTerminator) !== 0 ? found + size : found
       if (heldLength === 0) {
         // A whole frame in this chunk: decoded where it lies (text), or a view of it.
-        context.request =
-          parser !== undefined
-            ? parser.parse(decodeRange(data, this.#encoding, offset, found))
-            : this.resolveRequestInfo(viewOf(data, offset, this.#keep ? found + size : found))
+        if ((mode & decodesInPlace) !== 0) {
+          const text = this as unknown as InPlaceText<TRequest>
+          context.request = text.parser.parse(decodeRange(data, text.encoding, offset, found))
+        } else context.request = this.resolveRequestInfo(viewOf(data, offset, frameEnd))
       } else {
-        context.request = this.resolveRequestInfo(
-          (held as FrameAccumulator).takeWith(data, offset, this.#keep ? found + size : found),
-        )
+        context.request = this.resolveRequestInfo((held as FrameAccumulator).takeWith(data, offset, frameEnd))
       }
       return found + size - offset
     }
@@ -191,7 +197,7 @@ export class TerminatorReceiveFilter extends TerminatorReceiveFilterBase<StringR
     this.parser = init.parser ?? defaultParser
     // A subclass that overrides resolveRequestInfo gets every frame through it, as before.
     if (this.resolveRequestInfo === TerminatorReceiveFilter.prototype.resolveRequestInfo) {
-      decodeInPlace(this, this.parser, this.encoding)
+      decodeInPlace(this)
     }
   }
 

@@ -115,3 +115,21 @@ describe('BeginEndMarkReceiveFilter', () => {
     )
   })
 })
+
+test('filters with equal marks share them, and a mark array changed later reaches none of them', () => {
+  const begin = Uint8Array.of(0x3c, 0x3c)
+  const one = new BeginEndMarkReceiveFilter({ beginMark: begin, endMark: '>>' })
+  const two = new BeginEndMarkReceiveFilter({ beginMark: '<<', endMark: Buffer.from('>>') })
+  begin[0] = 0x7b
+  expect(two.beginMark).toBe(one.beginMark)
+  expect(two.endMark).toBe(one.endMark)
+  expect(one.beginMark.toString()).toBe('<<')
+  const body = (filter: BeginEndMarkReceiveFilter, chunks: string[]) =>
+    decode(
+      filter,
+      chunks.map((part) => Buffer.from(part)),
+      1024,
+    ).requests.map((request) => request.body.toString())
+  expect(body(one, ['<<a>', '><<b>>'])).toEqual(['a', 'b'])
+  expect(body(two, ['<<c>><', '<d>>'])).toEqual(['c', 'd'])
+})

@@ -217,3 +217,57 @@ test('a factory is not affected by later changes to the terminator array it was 
   terminator[0] = 0x7c
   expect([...factory.createFilter().terminator]).toEqual([0x0a])
 })
+
+describe('a terminator passed per filter is shared by content', () => {
+  class LineFrames extends TerminatorReceiveFilterBase<string> {
+    constructor(terminator: string | Uint8Array) {
+      super({ terminator, keepTerminator: true })
+    }
+    protected resolveRequestInfo(frame: Buffer): string {
+      return frame.toString('latin1')
+    }
+  }
+
+  test('filters made with equal terminators share one buffer and each parses on its own', () => {
+    const one = new LineFrames(Uint8Array.of(0x0d, 0x0a))
+    const two = new LineFrames(Buffer.from('\r\n'))
+    const three = new LineFrames('\r\n')
+    expect(two.terminator).toBe(one.terminator)
+    expect(three.terminator).toBe(one.terminator)
+    expect(new LineFrames('\n').terminator).not.toBe(one.terminator)
+    expect(new TerminatorReceiveFilter({ terminator: '\r\n' }).terminator).toBe(one.terminator)
+    const first = decode(one, text(['a\r', '\nb\r\nc']), big)
+    const second = decode(two, text(['x\r\ny', '\r\n']), big)
+    expect(first.requests).toEqual(['a\r\n', 'b\r\n'])
+    expect(second.requests).toEqual(['x\r\n', 'y\r\n'])
+    expect([...one.terminator]).toEqual([0x0d, 0x0a])
+  })
+
+  test('a filter is not affected by later changes to the array it was given', () => {
+    const terminator = Uint8Array.of(0x7c, 0x7c)
+    const filter = new LineFrames(terminator)
+    terminator[0] = 0x0a
+    terminator[1] = 0x0a
+    expect(filter.terminator).not.toBe(terminator)
+    expect([...filter.terminator]).toEqual([0x7c, 0x7c])
+    expect(decode(filter, text(['a\n\n||b||']), big).requests).toEqual(['a\n\n||', 'b||'])
+    expect([...new LineFrames(terminator).terminator]).toEqual([0x0a, 0x0a])
+  })
+
+  test('a view into a larger array is read from its own range', () => {
+    const backing = Uint8Array.of(0x41, 0x3b, 0x3b, 0x42)
+    const filter = new LineFrames(backing.subarray(1, 3))
+    expect([...filter.terminator]).toEqual([0x3b, 0x3b])
+    expect(filter.terminator.buffer.byteLength).toBe(2)
+    expect(decode(filter, text(['x;;y;;']), big).requests).toEqual(['x;;', 'y;;'])
+  })
+
+  test('a long terminator gets a copy of its own, still correct', () => {
+    const long = `${'-'.repeat(100)}\n`
+    const one = new LineFrames(long)
+    const two = new LineFrames(long)
+    expect(two.terminator).not.toBe(one.terminator)
+    expect(one.terminator.toString('latin1')).toBe(long)
+    expect(decode(two, text([`a${long}b`, long]), big).requests).toEqual([`a${long}`, `b${long}`])
+  })
+})

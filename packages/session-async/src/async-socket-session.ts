@@ -1,4 +1,4 @@
-import net from 'node:net'
+import type net from 'node:net'
 import { type AddressFamily, type EndPoint, InvalidArgumentError } from '@socketlite/socket-base'
 import { type ConnectSocketOptions, connectSocket } from './connect.js'
 import { SocketSession, type SocketSessionInit } from './socket-session.js'
@@ -33,19 +33,14 @@ let onEnd: (this: OwnedSocket) => void
 let onError: (this: OwnedSocket, error: Error) => void
 let onClose: (this: OwnedSocket) => void
 
-function isIPv6(address: string, reported: string | undefined): boolean {
-  if (reported === 'IPv6' || reported === 'IPv4') return reported === 'IPv6'
-  return net.isIPv6(address)
-}
-
-function endPoint(address: string, port: number, ipv6: boolean): EndPoint {
-  const family: AddressFamily = ipv6 ? 'IPv6' : 'IPv4'
+/**
+ * An endpoint of the socket. The family follows from the address: Node reports `IPv6` exactly for the addresses of
+ * an IPv6 socket, which are the ones written with a colon (an IPv4-mapped address too), so it is not kept apart.
+ */
+function endPoint(address: string, port: number): EndPoint {
+  const family: AddressFamily = address.includes(':') ? 'IPv6' : 'IPv4'
   return Object.freeze({ address, port, family })
 }
-
-/** Bits of `AsyncSocketSession.#families`. */
-const remoteIPv6 = 1
-const localIPv6 = 2
 
 /**
  * A TCP session over a connected `net.Socket` (SuperSocket's `AsyncSocketSession`), also the base of the TLS
@@ -76,11 +71,9 @@ export class AsyncSocketSession extends SocketSession {
   // The endpoints as they were when the session was made, kept as plain values (an idle session holds no endpoint
   // objects; each is made when asked for).
   readonly #remoteAddress: string
-  readonly #remotePort: number
   readonly #localAddress: string
-  readonly #localPort: number
-  /** `remoteIPv6` and `localIPv6` bits. */
-  readonly #families: number
+  /** The remote port in the upper 16 bits, the local port in the lower 16 (one small integer, one field). */
+  readonly #ports: number
 
   static {
     onData = function (data) {
@@ -114,12 +107,8 @@ export class AsyncSocketSession extends SocketSession {
     }
     this.#socket = socket
     this.#remoteAddress = socket.remoteAddress ?? ''
-    this.#remotePort = socket.remotePort ?? 0
     this.#localAddress = socket.localAddress ?? ''
-    this.#localPort = socket.localPort ?? 0
-    this.#families =
-      (isIPv6(this.#remoteAddress, socket.remoteFamily) ? remoteIPv6 : 0) |
-      (isIPv6(this.#localAddress, socket.localFamily) ? localIPv6 : 0)
+    this.#ports = ((socket.remotePort ?? 0) << 16) | ((socket.localPort ?? 0) & 0xffff)
     // The session ends its side itself, after draining its queue: Node must not end it on the peer's FIN.
     socket.allowHalfOpen = true
     ;(socket as OwnedSocket)[owner] = this
@@ -170,12 +159,12 @@ export class AsyncSocketSession extends SocketSession {
 
   /** The peer's endpoint, as it was when the session was made (a new frozen object each time). */
   get remoteEndPoint(): EndPoint {
-    return endPoint(this.#remoteAddress, this.#remotePort, (this.#families & remoteIPv6) !== 0)
+    return endPoint(this.#remoteAddress, this.#ports >>> 16)
   }
 
   /** The local endpoint, as it was when the session was made (a new frozen object each time). */
   get localEndPoint(): EndPoint {
-    return endPoint(this.#localAddress, this.#localPort, (this.#families & localIPv6) !== 0)
+    return endPoint(this.#localAddress, this.#ports & 0xffff)
   }
 
   /** True when the socket is a TLS socket. */

@@ -99,7 +99,15 @@ const Flag = {
   Delivering: 32768,
   /** A flush was wanted while `Delivering`: `deliver` makes it once the handler returned. */
   FlushAfterDelivery: 65536,
+  /**
+   * Closing started (a close call, the peer's end, a failure): the state is `closing`, then `closed` once
+   * `TransportGone` is set too (the state is kept in these two bits rather than a field of its own).
+   */
+  Closing: 131072,
 } as const
+
+/** Either bit set: the session is no longer `open`. */
+const notOpen = Flag.Closing | Flag.TransportGone
 
 /** Options a transport passes to the base (not user options). */
 export interface SocketSessionTransportOptions {
@@ -126,6 +134,28 @@ function queueOf(init: SocketSessionInit, separate: boolean): SendingQueue {
     ...(init.sendPool === undefined ? {} : { pool: init.sendPool }),
     coalesce: !separate,
   })
+}
+
+/**
+ * What only a closing session or the send-stall check needs: made at the first close (or peer's end, failure) or
+ * stall check, so that an idle session holds one field for it.
+ */
+interface SessionEnding {
+  /** The first close reason (see {@link SocketSession.closeReason}). */
+  closeReason: CloseReason | undefined
+  closeError: Error | undefined
+  /** Made by the first `close()` call (see {@link SocketSession.close}). */
+  closed: Promise<void> | undefined
+  resolveClosed: (() => void) | undefined
+  closeTimer: NodeJS.Timeout | undefined
+  /**
+   * The send-stall check: armed when a batch goes out and none is armed, left armed while batches keep going out
+   * (one timer per session, re-armed lazily when it fires, never per write).
+   */
+  stallTimer: NodeJS.Timeout | undefined
+  /** When the batch in flight was handed to the transport (a {@link wholeMillisecondsNow} reading). */
+  writeStartedAt: number
+  droppedBytes: number
 }
 
 /** The `close()` promise of a session that was closed before anyone asked for it. */
@@ -162,29 +192,15 @@ export abstract class SocketSession implements SocketSessionContract {
   /** Made at the first send (see {@link SocketSession.#sendingQueue}). */
   #queue: SendingQueue | undefined
   /** The options the queue is made with (shared by the sessions of a server, checked once). */
+  /** The options (`sendStallTimeOut` is read from them when a batch goes out). */
   readonly #init: SocketSessionInit
-  /** `sendStallTimeOut` (ms); 0 = off. */
-  readonly #stallTimeOut: number
-  /**
-   * The send-stall check: armed when a batch goes out and none is armed, left armed while batches keep going out
-   * (one timer per session, re-armed lazily when it fires, never per write).
-   */
-  #stallTimer: NodeJS.Timeout | undefined
-  /** When the batch in flight was handed to the transport (a {@link wholeMillisecondsNow} reading). */
-  #writeStartedAt = 0
-  /** Made by the first `close()` call (see {@link SocketSession.close}). */
-  #closed: Promise<void> | undefined
-  #resolveClosed: (() => void) | undefined
-  #state: SocketSessionState = 'open'
-  #closeReason: CloseReason | undefined
-  #closeError: Error | undefined
+  /** Made when first needed (see {@link SessionEnding}). */
+  #ending: SessionEnding | undefined
   #handler: SocketSessionHandler | undefined
   /** {@link Flag} bits. */
   #flags = 0
-  #closeTimer: NodeJS.Timeout | undefined
   #bytesReceived = 0
   #bytesSent = 0
-  #droppedBytes = 0
 
   /**
    * `init` is kept, not copied (the sessions of a server share one): do not change it afterwards.
@@ -202,7 +218,6 @@ export abstract class SocketSession implements SocketSessionContract {
         `sendStallTimeOut must be a number from 0 to ${maxTimerMilliseconds}, got ${String(stallTimeOut)}`,
       )
     }
-    this.#stallTimeOut = stallTimeOut
     this.#flags = (init.allowHalfOpen === true ? Flag.HalfOpen : 0) | (transport.coalesce === false ? Flag.Separate : 0)
     this.#init = init
     // The queue's options are checked now, the queue made at the first send: once per options object.
@@ -234,7 +249,8 @@ export abstract class SocketSession implements SocketSessionContract {
 
   /** `open`, then `closing` from the first close (call, FIN, error) until the transport is gone, then `closed`. */
   get state(): SocketSessionState {
-    return this.#state
+    const flags = this.#flags
+    return (flags & Flag.TransportGone) !== 0 ? 'closed' : (flags & Flag.Closing) !== 0 ? 'closing' : 'open'
   }
 
   /**
@@ -242,7 +258,7 @@ export abstract class SocketSession implements SocketSessionContract {
    * `open` for sending until closed).
    */
   get closeReason(): CloseReason | undefined {
-    return this.#closeReason
+    return this.#ending?.closeReason
   }
 
   /**
@@ -250,7 +266,7 @@ export abstract class SocketSession implements SocketSessionContract {
    * method threw (the session then closes with `InternalError`).
    */
   get closeError(): Error | undefined {
-    return this.#closeError
+    return this.#ending?.closeError
   }
 
   /** The sending queue's size: bytes accepted by `trySend` and not yet flushed by the transport. */
@@ -264,7 +280,7 @@ export abstract class SocketSession implements SocketSessionContract {
    * change through `onWritabilityChanged`. Advisory: `trySend` still accepts what fits under the high mark.
    */
   get writable(): boolean {
-    return this.#state === 'open' && (this.#queue === undefined || this.#queue.writable)
+    return (this.#flags & notOpen) === 0 && (this.#queue === undefined || this.#queue.writable)
   }
 
   /**
@@ -291,7 +307,7 @@ export abstract class SocketSession implements SocketSessionContract {
    * writing then is not among them (some of it may have left); neither is counted in {@link SocketSession.bytesSent}.
    */
   get droppedBytes(): number {
-    return this.#droppedBytes
+    return this.#ending === undefined ? 0 : this.#ending.droppedBytes
   }
 
   /**
@@ -302,14 +318,14 @@ export abstract class SocketSession implements SocketSessionContract {
   start(handler: SocketSessionHandler): void {
     if (this.#handler !== undefined) throw new InvalidArgumentError('start() was already called')
     this.#handler = handler
-    if (this.#state === 'closed') {
-      this.#scheduleNotify()
+    if ((this.#flags & Flag.TransportGone) !== 0) {
+      SocketSession.#scheduleNotify(this)
       return
     }
     // Sends made before start filled the queue: tell the handler now that it exists.
-    if (this.#queue !== undefined && !this.#queue.writable) this.#scheduleWritabilityCheck()
+    if (this.#queue !== undefined && !this.#queue.writable) SocketSession.#scheduleWritabilityCheck(this)
     const flags = this.#flags
-    if (this.#state === 'closing' || (flags & Flag.Receiving) !== 0) return
+    if ((flags & (Flag.Closing | Flag.Receiving)) !== 0) return
     this.#flags = flags | Flag.Receiving
     this.startReceiving()
     if ((this.#flags & Flag.ReceivePaused) !== 0) this.pauseReceiving()
@@ -323,11 +339,11 @@ export abstract class SocketSession implements SocketSessionContract {
    * handler queues from `onData` leaves as one batch as soon as `onData` returned. Never throws.
    */
   trySend(data: Uint8Array): boolean {
-    if (this.#state !== 'open' || !(data instanceof Uint8Array)) return false
-    const queue = this.#queue ?? this.#sendingQueue()
+    if ((this.#flags & notOpen) !== 0 || !(data instanceof Uint8Array)) return false
+    const queue = this.#queue ?? SocketSession.#sendingQueue(this)
     const accepted = queue.enqueue(data)
-    if (!queue.writable && (this.#flags & Flag.ToldUnwritable) === 0) this.#scheduleWritabilityCheck()
-    if (accepted && (this.#flags & (Flag.FlushScheduled | Flag.Writing)) === 0) this.#scheduleFlush()
+    if (!queue.writable && (this.#flags & Flag.ToldUnwritable) === 0) SocketSession.#scheduleWritabilityCheck(this)
+    if (accepted && (this.#flags & (Flag.FlushScheduled | Flag.Writing)) === 0) SocketSession.#scheduleFlush(this)
     return accepted
   }
 
@@ -337,24 +353,24 @@ export abstract class SocketSession implements SocketSessionContract {
    * of its own). Same room rule and result as {@link SocketSession.trySend}. Never throws.
    */
   trySendCopy(data: Uint8Array | string, encoding: TextEncoding = 'utf8'): boolean {
-    if (this.#state !== 'open' || (typeof data !== 'string' && !(data instanceof Uint8Array))) return false
-    const queue = this.#queue ?? this.#sendingQueue()
+    if ((this.#flags & notOpen) !== 0 || (typeof data !== 'string' && !(data instanceof Uint8Array))) return false
+    const queue = this.#queue ?? SocketSession.#sendingQueue(this)
     const accepted = queue.enqueueCopy(data, encoding)
-    if (!queue.writable && (this.#flags & Flag.ToldUnwritable) === 0) this.#scheduleWritabilityCheck()
-    if (accepted && (this.#flags & (Flag.FlushScheduled | Flag.Writing)) === 0) this.#scheduleFlush()
+    if (!queue.writable && (this.#flags & Flag.ToldUnwritable) === 0) SocketSession.#scheduleWritabilityCheck(this)
+    if (accepted && (this.#flags & (Flag.FlushScheduled | Flag.Writing)) === 0) SocketSession.#scheduleFlush(this)
     return accepted
   }
 
   /** Stop reading from the peer (backpressure); the transport's buffers then fill and the peer is slowed down. */
   pauseReceive(): void {
     this.#flags |= Flag.ReceivePaused
-    if (this.#state === 'open' && (this.#flags & Flag.Receiving) !== 0) this.pauseReceiving()
+    if ((this.#flags & (notOpen | Flag.Receiving)) === Flag.Receiving) this.pauseReceiving()
   }
 
   /** Read again after {@link SocketSession.pauseReceive}. */
   resumeReceive(): void {
     this.#flags &= ~Flag.ReceivePaused
-    if (this.#state === 'open' && (this.#flags & Flag.Receiving) !== 0) this.resumeReceiving()
+    if ((this.#flags & (notOpen | Flag.Receiving)) === Flag.Receiving) this.resumeReceiving()
   }
 
   /**
@@ -364,17 +380,18 @@ export abstract class SocketSession implements SocketSessionContract {
    * Every call returns the same promise, which never rejects.
    */
   close(reason: CloseReason): Promise<void> {
-    if (this.#state === 'open') {
+    const ending = SocketSession.#endingState(this)
+    if ((this.#flags & notOpen) === 0) {
       // A half-open session whose peer ended keeps ClientClosing: the peer's end came first.
-      this.#closeReason ??= reason
-      this.#beginClose()
+      ending.closeReason ??= reason
+      SocketSession.#beginClose(this)
     }
-    let closed = this.#closed
+    let closed = ending.closed
     if (closed === undefined) {
       // Made on demand: most sessions are closed by their peer and nobody waits for them.
       if ((this.#flags & Flag.Settled) !== 0) closed = settled
-      else closed = new Promise<void>((resolve) => (this.#resolveClosed = resolve))
-      this.#closed = closed
+      else closed = new Promise<void>((resolve) => (ending.resolveClosed = resolve))
+      ending.closed = closed
     }
     return closed
   }
@@ -384,13 +401,14 @@ export abstract class SocketSession implements SocketSessionContract {
    * `reason` is recorded unless one came first. `close()`'s promise resolves once the transport is gone. Idempotent.
    */
   abort(reason: CloseReason): void {
-    if (this.#state === 'open') {
-      this.#closeReason ??= reason
-      this.#state = 'closing'
+    const ending = SocketSession.#endingState(this)
+    if ((this.#flags & notOpen) === 0) {
+      ending.closeReason ??= reason
+      this.#flags |= Flag.Closing
     }
-    if (this.#closeTimer !== undefined) {
-      clearTimeout(this.#closeTimer)
-      this.#closeTimer = undefined
+    if (ending.closeTimer !== undefined) {
+      clearTimeout(ending.closeTimer)
+      ending.closeTimer = undefined
     }
     SocketSession.#closeDeadline(this)
   }
@@ -430,7 +448,7 @@ export abstract class SocketSession implements SocketSessionContract {
 
   /** The transport received `data` (a buffer it never reuses). Dropped unless the session is open and started. */
   protected deliver(data: Buffer): void {
-    if (this.#state !== 'open') return
+    if ((this.#flags & notOpen) !== 0) return
     const handler = this.#handler
     if (handler === undefined) return
     this.#bytesReceived += data.length
@@ -438,14 +456,14 @@ export abstract class SocketSession implements SocketSessionContract {
     try {
       handler.onData(data)
     } catch (error) {
-      this.#handlerFailed(error)
+      SocketSession.#handlerFailed(this, error)
     }
     // What the handler queued leaves now, as one batch: no flush tick per read (process.nextTick costs about
     // 0.3 µs, 10 ns per request when a read carries 32 of them).
     const flags = this.#flags
     if ((flags & Flag.FlushAfterDelivery) !== 0) {
       this.#flags = flags & ~(Flag.Delivering | Flag.FlushAfterDelivery | Flag.FlushScheduled)
-      this.#flush()
+      SocketSession.#flush(this)
     } else this.#flags = flags & ~Flag.Delivering
   }
 
@@ -455,24 +473,25 @@ export abstract class SocketSession implements SocketSessionContract {
    */
   protected peerEnded(): void {
     const flags = this.#flags
-    if (this.#state !== 'open' || (flags & Flag.InputEnded) !== 0) return
-    this.#closeReason = CloseReason.ClientClosing
+    if ((flags & (notOpen | Flag.InputEnded)) !== 0) return
+    const ending = SocketSession.#endingState(this)
+    ending.closeReason = CloseReason.ClientClosing
     if ((flags & Flag.HalfOpen) !== 0) {
       this.#flags = flags | Flag.InputEnded
       try {
         this.#handler?.onEnd?.()
       } catch (error) {
-        this.#handlerFailed(error)
+        SocketSession.#handlerFailed(this, error)
       }
       return
     }
-    this.#state = 'closing'
+    this.#flags |= Flag.Closing
     try {
       this.#handler?.onEnd?.()
     } catch (error) {
-      this.#closeError ??= toError(error)
+      ending.closeError ??= toError(error)
     }
-    this.#beginClose()
+    SocketSession.#beginClose(this)
   }
 
   /**
@@ -480,13 +499,14 @@ export abstract class SocketSession implements SocketSessionContract {
    * are dropped and the transport destroyed; it reports {@link SocketSession.transportClosed} when gone.
    */
   protected transportFailed(error: Error): void {
-    this.#closeError ??= error
-    if (this.#state === 'open') {
-      this.#closeReason ??= CloseReason.SocketError
-      this.#state = 'closing'
+    const ending = SocketSession.#endingState(this)
+    ending.closeError ??= error
+    if ((this.#flags & notOpen) === 0) {
+      ending.closeReason ??= CloseReason.SocketError
+      this.#flags |= Flag.Closing
     }
     if ((this.#flags & Flag.TransportGone) !== 0) return
-    this.#dropQueue()
+    SocketSession.#dropQueue(this)
     this.#flags |= Flag.Destroyed
     this.destroyTransport()
   }
@@ -495,145 +515,175 @@ export abstract class SocketSession implements SocketSessionContract {
   protected transportClosed(): void {
     if ((this.#flags & Flag.TransportGone) !== 0) return
     this.#flags |= Flag.TransportGone
-    this.#closeReason ??= CloseReason.SocketError
-    this.#state = 'closed'
-    clearTimeout(this.#closeTimer)
-    this.#closeTimer = undefined
-    if (this.#stallTimer !== undefined) {
-      clearTimeout(this.#stallTimer)
-      this.#stallTimer = undefined
+    const ending = SocketSession.#endingState(this)
+    ending.closeReason ??= CloseReason.SocketError
+    if (ending.closeTimer !== undefined) {
+      clearTimeout(ending.closeTimer)
+      ending.closeTimer = undefined
     }
-    this.#dropQueue()
-    this.#scheduleNotify()
+    if (ending.stallTimer !== undefined) {
+      clearTimeout(ending.stallTimer)
+      ending.stallTimer = undefined
+    }
+    SocketSession.#dropQueue(this)
+    SocketSession.#scheduleNotify(this)
   }
 
   // ---- internals ------------------------------------------------------------------------------------------------
 
   /** The transport is going away: drop what is queued, counting the bytes never handed to it. */
-  #dropQueue(): void {
-    const queue = this.#queue
+  static #dropQueue(session: SocketSession): void {
+    const queue = session.#queue
     if (queue === undefined) return
-    this.#droppedBytes += queue.pendingByteLength
+    const pending = queue.pendingByteLength
+    if (pending > 0) SocketSession.#endingState(session).droppedBytes += pending
     queue.clear()
   }
 
-  /** The sending queue, made at the first send. */
-  #sendingQueue(): SendingQueue {
-    this.#queue = queueOf(this.#init, (this.#flags & Flag.Separate) !== 0)
-    return this.#queue
+  /** The {@link SessionEnding} state, made at the first call. */
+  static #endingState(session: SocketSession): SessionEnding {
+    let ending = session.#ending
+    if (ending === undefined) {
+      ending = {
+        closeReason: undefined,
+        closeError: undefined,
+        closed: undefined,
+        resolveClosed: undefined,
+        closeTimer: undefined,
+        stallTimer: undefined,
+        writeStartedAt: 0,
+        droppedBytes: 0,
+      }
+      session.#ending = ending
+    }
+    return ending
   }
 
-  #beginClose(): void {
-    this.#state = 'closing'
-    const flags = this.#flags
+  /** The sending queue, made at the first send. */
+  static #sendingQueue(session: SocketSession): SendingQueue {
+    session.#queue = queueOf(session.#init, (session.#flags & Flag.Separate) !== 0)
+    return session.#queue
+  }
+
+  static #beginClose(session: SocketSession): void {
+    session.#flags |= Flag.Closing
+    const flags = session.#flags
     if ((flags & Flag.TransportGone) !== 0) return
-    this.#closeTimer = setTimeout(SocketSession.#closeDeadline, this.#init.closeTimeOut, this)
-    this.#closeTimer.unref()
+    const timer = setTimeout(SocketSession.#closeDeadline, session.#init.closeTimeOut, session)
+    timer.unref()
+    SocketSession.#endingState(session).closeTimer = timer
     // Keep reading (bytes are dropped now) so the peer's end is seen and unread bytes do not turn the close
     // into a reset that could discard what the peer has not read yet.
-    if ((flags & Flag.Receiving) !== 0) this.resumeReceiving()
+    if ((flags & Flag.Receiving) !== 0) session.resumeReceiving()
     else {
-      this.#flags = flags | Flag.Receiving
-      this.startReceiving()
+      session.#flags = flags | Flag.Receiving
+      session.startReceiving()
     }
-    this.#endIfDrained()
+    SocketSession.#endIfDrained(session)
   }
 
   static #closeDeadline(session: SocketSession): void {
-    session.#closeTimer = undefined
+    ;(session.#ending as SessionEnding).closeTimer = undefined
     if ((session.#flags & Flag.TransportGone) !== 0) return
-    session.#dropQueue()
+    SocketSession.#dropQueue(session)
     session.#flags |= Flag.Destroyed
     session.destroyTransport()
   }
 
-  #endIfDrained(): void {
-    const flags = this.#flags
-    if (this.#state !== 'closing') return
+  static #endIfDrained(session: SocketSession): void {
+    const flags = session.#flags
+    if ((flags & notOpen) !== Flag.Closing) return
     if ((flags & (Flag.Ending | Flag.TransportGone | Flag.Writing | Flag.FlushScheduled)) !== 0) return
-    if (this.#queue !== undefined && this.#queue.byteLength > 0) {
-      this.#scheduleFlush()
+    if (session.#queue !== undefined && session.#queue.byteLength > 0) {
+      SocketSession.#scheduleFlush(session)
       return
     }
-    this.#flags = flags | Flag.Ending
-    this.endTransport()
+    session.#flags = flags | Flag.Ending
+    session.endTransport()
   }
 
-  #scheduleFlush(): void {
-    const flags = this.#flags
+  static #scheduleFlush(session: SocketSession): void {
+    const flags = session.#flags
     if ((flags & (Flag.FlushScheduled | Flag.Writing)) !== 0) return
     if ((flags & Flag.Delivering) !== 0) {
       // deliver() flushes once the handler returned.
-      this.#flags = flags | Flag.FlushScheduled | Flag.FlushAfterDelivery
+      session.#flags = flags | Flag.FlushScheduled | Flag.FlushAfterDelivery
       return
     }
-    this.#flags = flags | Flag.FlushScheduled
-    process.nextTick(SocketSession.#flushTick, this)
+    session.#flags = flags | Flag.FlushScheduled
+    process.nextTick(SocketSession.#flushTick, session)
   }
 
   static #flushTick(session: SocketSession): void {
     session.#flags &= ~Flag.FlushScheduled
-    session.#flush()
+    SocketSession.#flush(session)
   }
 
-  #flush(): void {
-    if ((this.#flags & (Flag.Writing | Flag.TransportGone | Flag.Ending)) !== 0) return
-    const queue = this.#queue
+  static #flush(session: SocketSession): void {
+    if ((session.#flags & (Flag.Writing | Flag.TransportGone | Flag.Ending)) !== 0) return
+    const queue = session.#queue
     if (queue === undefined) {
-      this.#endIfDrained()
+      SocketSession.#endIfDrained(session)
       return
     }
     const batch = queue.takeBatch()
     if (batch.length === 0) {
-      this.#endIfDrained()
+      SocketSession.#endIfDrained(session)
       return
     }
     const bytes = queue.inFlightByteLength
-    this.#flags |= Flag.Writing
-    if (this.#stallTimeOut > 0) {
-      this.#writeStartedAt = wholeMillisecondsNow()
-      if (this.#stallTimer === undefined) this.#armStallCheck(this.#stallTimeOut)
+    session.#flags |= Flag.Writing
+    const stallTimeOut = session.#init.sendStallTimeOut
+    if (stallTimeOut !== undefined && stallTimeOut > 0) {
+      const ending = SocketSession.#endingState(session)
+      ending.writeStartedAt = wholeMillisecondsNow()
+      if (ending.stallTimer === undefined) SocketSession.#armStallCheck(session, stallTimeOut)
     }
     let synchronous = true
     let called = false
-    this.writeBatch(batch, (error) => {
+    session.writeBatch(batch, (error) => {
       if (called) return
       called = true
-      this.#batchDone(bytes, error, synchronous)
+      SocketSession.#batchDone(session, bytes, error, synchronous)
     })
     synchronous = false
   }
 
-  #batchDone(bytes: number, error: Error | null | undefined, synchronous: boolean): void {
-    this.#flags &= ~Flag.Writing
-    const queue = this.#queue as SendingQueue
-    if ((this.#flags & (Flag.TransportGone | Flag.Destroyed)) !== 0) {
-      // The queue was cleared when the transport went: this only ends the flight and gives its chunks back. Not
+  static #batchDone(
+    session: SocketSession,
+    bytes: number,
+    error: Error | null | undefined,
+    synchronous: boolean,
+  ): void {
+    session.#flags &= ~Flag.Writing
+    const queue = session.#queue as SendingQueue
+    if ((session.#flags & (Flag.TransportGone | Flag.Destroyed)) !== 0) {
+      // The queue was cleared when the transport went: session only ends the flight and gives its chunks back. Not
       // counted as sent: a destroy cancels the write (Node still calls back without an error).
       queue.complete(0)
       return
     }
     if (error) {
-      this.transportFailed(error)
+      session.transportFailed(error)
       queue.complete(0)
       return
     }
-    this.#bytesSent += bytes
+    session.#bytesSent += bytes
     queue.complete(bytes)
     // Writable again (the queue was full and is now below the low mark): the handler may queue more from
     // onWritabilityChanged, as the Writing flag is already cleared.
-    if ((this.#flags & Flag.ToldUnwritable) !== 0 && queue.writable) this.#checkWritability()
+    if ((session.#flags & Flag.ToldUnwritable) !== 0 && queue.writable) SocketSession.#checkWritability(session)
     if (queue.pendingByteLength > 0) {
       // Everything queued while the batch was out leaves as the next batch; never recurse from a synchronous done.
-      if (synchronous) this.#scheduleFlush()
-      else this.#flush()
-    } else this.#endIfDrained()
+      if (synchronous) SocketSession.#scheduleFlush(session)
+      else SocketSession.#flush(session)
+    } else SocketSession.#endIfDrained(session)
   }
 
-  #armStallCheck(delay: number): void {
-    const timer = setTimeout(SocketSession.#stallCheck, delay, this)
+  static #armStallCheck(session: SocketSession, delay: number): void {
+    const timer = setTimeout(SocketSession.#stallCheck, delay, session)
     timer.unref()
-    this.#stallTimer = timer
+    SocketSession.#endingState(session).stallTimer = timer
   }
 
   /**
@@ -641,35 +691,36 @@ export abstract class SocketSession implements SocketSessionContract {
    * went out less than `sendStallTimeOut` ago → re-armed for the rest; else the peer took nothing for that long.
    */
   static #stallCheck(session: SocketSession): void {
-    session.#stallTimer = undefined
+    const ending = SocketSession.#endingState(session)
+    ending.stallTimer = undefined
     const flags = session.#flags
     if ((flags & Flag.TransportGone) !== 0 || (flags & Flag.Writing) === 0) return
-    const rest = session.#stallTimeOut - (performance.now() - session.#writeStartedAt)
+    const rest = (session.#init.sendStallTimeOut as number) - (performance.now() - ending.writeStartedAt)
     // Timers run on the loop's cached clock, which may lag a little behind performance.now(): a check that fires
     // early by a fraction of a millisecond is not a stall yet.
     if (rest >= 1) {
-      session.#armStallCheck(Math.ceil(rest))
+      SocketSession.#armStallCheck(session, Math.ceil(rest))
       return
     }
-    session.#stalled()
+    SocketSession.#stalled(session)
   }
 
   /** The peer took none of the queued bytes for `sendStallTimeOut`: drop them and tear the transport down. */
-  #stalled(): void {
-    if (this.#state === 'open') {
-      this.#closeReason ??= CloseReason.TimeOut
-      this.#state = 'closing'
+  static #stalled(session: SocketSession): void {
+    if ((session.#flags & notOpen) === 0) {
+      SocketSession.#endingState(session).closeReason ??= CloseReason.TimeOut
+      session.#flags |= Flag.Closing
     }
-    this.#dropQueue()
-    this.#flags |= Flag.Stalled | Flag.Destroyed
-    this.destroyTransport()
+    SocketSession.#dropQueue(session)
+    session.#flags |= Flag.Stalled | Flag.Destroyed
+    session.destroyTransport()
   }
 
-  #scheduleWritabilityCheck(): void {
-    const flags = this.#flags
+  static #scheduleWritabilityCheck(session: SocketSession): void {
+    const flags = session.#flags
     if ((flags & Flag.WritabilityScheduled) !== 0) return
-    this.#flags = flags | Flag.WritabilityScheduled
-    process.nextTick(SocketSession.#writabilityTick, this)
+    session.#flags = flags | Flag.WritabilityScheduled
+    process.nextTick(SocketSession.#writabilityTick, session)
   }
 
   /**
@@ -679,34 +730,34 @@ export abstract class SocketSession implements SocketSessionContract {
    */
   static #writabilityTick(session: SocketSession): void {
     session.#flags &= ~Flag.WritabilityScheduled
-    if ((session.#flags & Flag.ToldUnwritable) === 0) session.#tell(false)
-    if ((session.#queue as SendingQueue).writable) session.#checkWritability()
+    if ((session.#flags & Flag.ToldUnwritable) === 0) SocketSession.#tell(session, false)
+    if ((session.#queue as SendingQueue).writable) SocketSession.#checkWritability(session)
   }
 
   /** Tell the handler when the queue's writability differs from what it was last told (only while open). */
-  #checkWritability(): void {
-    const writable = (this.#queue as SendingQueue).writable
-    if (writable !== ((this.#flags & Flag.ToldUnwritable) === 0)) this.#tell(writable)
+  static #checkWritability(session: SocketSession): void {
+    const writable = (session.#queue as SendingQueue).writable
+    if (writable !== ((session.#flags & Flag.ToldUnwritable) === 0)) SocketSession.#tell(session, writable)
   }
 
-  #tell(writable: boolean): void {
-    const handler = this.#handler
-    if (this.#state !== 'open' || handler === undefined) return
-    this.#flags = writable ? this.#flags & ~Flag.ToldUnwritable : this.#flags | Flag.ToldUnwritable
+  static #tell(session: SocketSession, writable: boolean): void {
+    const handler = session.#handler
+    if ((session.#flags & notOpen) !== 0 || handler === undefined) return
+    session.#flags = writable ? session.#flags & ~Flag.ToldUnwritable : session.#flags | Flag.ToldUnwritable
     try {
       handler.onWritabilityChanged?.(writable)
     } catch (error) {
-      this.#handlerFailed(error)
+      SocketSession.#handlerFailed(session, error)
     }
   }
 
-  #handlerFailed(error: unknown): void {
-    this.#closeError ??= toError(error)
-    void this.close(CloseReason.InternalError)
+  static #handlerFailed(session: SocketSession, error: unknown): void {
+    SocketSession.#endingState(session).closeError ??= toError(error)
+    void session.close(CloseReason.InternalError)
   }
 
-  #scheduleNotify(): void {
-    process.nextTick(SocketSession.#notifyClosed, this)
+  static #scheduleNotify(session: SocketSession): void {
+    process.nextTick(SocketSession.#notifyClosed, session)
   }
 
   static #notifyClosed(session: SocketSession): void {
@@ -714,15 +765,16 @@ export abstract class SocketSession implements SocketSessionContract {
     if (handler !== undefined && (session.#flags & Flag.Notified) === 0) {
       session.#flags |= Flag.Notified
       try {
-        handler.onClosed(session.#closeReason ?? CloseReason.Unknown)
+        handler.onClosed(session.#ending?.closeReason ?? CloseReason.Unknown)
       } catch (error) {
-        session.#closeError ??= toError(error)
+        SocketSession.#endingState(session).closeError ??= toError(error)
       }
     }
     session.#flags |= Flag.Settled
-    const resolve = session.#resolveClosed
+    const ending = session.#ending
+    const resolve = ending?.resolveClosed
     if (resolve !== undefined) {
-      session.#resolveClosed = undefined
+      ;(ending as SessionEnding).resolveClosed = undefined
       resolve()
     }
   }

@@ -478,6 +478,32 @@ describe('socket options and endpoints', () => {
     }
   })
 
+  test('keeps any port from 0 to 65535 and gives the family that goes with the address', async () => {
+    const cases = [
+      { address: '::ffff:127.0.0.1', remotePort: 65_535, localPort: 1, family: 'IPv6' },
+      { address: '127.0.0.1', remotePort: 32_768, localPort: 65_535, family: 'IPv4' },
+      { address: '::1', remotePort: 0, localPort: 40_000, family: 'IPv6' },
+    ]
+    for (const { address, remotePort, localPort, family } of cases) {
+      // An unconnected socket that reports these endpoints (what Node reports for a connected one).
+      const socket = new net.Socket()
+      onTestFinished(() => {
+        socket.destroy()
+      })
+      Object.defineProperties(socket, {
+        remoteAddress: { value: address },
+        remotePort: { value: remotePort },
+        localAddress: { value: address },
+        localPort: { value: localPort },
+      })
+      const under = new AsyncSocketSession(socket, init)
+      expect(under.remoteEndPoint).toEqual({ address, port: remotePort, family })
+      expect(under.localEndPoint).toEqual({ address, port: localPort, family })
+      under.abort(CloseReason.ServerClosing)
+      await withTimeout(under.close(CloseReason.ServerClosing), 5_000, 'abort')
+    }
+  })
+
   test('the endpoints stay readable after the connection closed', async () => {
     const { server, client } = await pair()
     const under = session(server)

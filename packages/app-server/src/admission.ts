@@ -93,8 +93,10 @@ export class Admission<TSession extends AdmittedSession> {
 
   /**
    * Admit `connection`: returns its session (registered and started), or the cause it was refused for. Never throws.
+   * A plain connection that no connection filter has to see is admitted at once, without a promise (a burst of
+   * accepts leaves that much less garbage); otherwise the result is a promise.
    */
-  async admit(connection: PendingConnection): Promise<TSession | RejectionCause> {
+  admit(connection: PendingConnection): TSession | RejectionCause | Promise<TSession | RejectionCause> {
     const host = this.#host
     if (!host.running) return this.#refuse(connection, 'notRunning', undefined)
     const remote = connection.remoteEndPoint
@@ -113,14 +115,44 @@ export class Admission<TSession extends AdmittedSession> {
       this.#refusals.refuse('Connection refused: limit reached', { remote: formatEndPoint(remote), limit })
       return this.#refuse(connection, limit, undefined)
     }
-    /** What this connection holds: its address's share, and (`total`) a session slot. */
-    let total = !handshakes
     this.#inProgress++
     if (handshakes) this.#handshaking.add(connection)
+    else if (this.#filters.length === 0 && connection.opensAtOnce) return this.#admitAtOnce(connection, address)
+    return this.#admitAwaiting(connection, address, handshakes)
+  }
+
+  /** The rest of {@link Admission.admit} for a plain connection without filters: nothing to wait for. */
+  #admitAtOnce(connection: PendingConnection, address: string): TSession | RejectionCause {
     let socketSession: SocketSession | undefined
     let session: TSession
     try {
-      for (const filter of this.#filters) {
+      socketSession = connection.open() as SocketSession
+      session = this.#host.createSession(socketSession, connection)
+    } catch (error) {
+      return this.#acceptFailed(connection, error, socketSession, address, true)
+    } finally {
+      this.#inProgress--
+      this.#host.settled()
+    }
+    return this.#register(session, connection, socketSession, address)
+  }
+
+  /** The rest of {@link Admission.admit} when a filter may answer later or the connection opens later (TLS). */
+  async #admitAwaiting(
+    connection: PendingConnection,
+    address: string,
+    handshakes: boolean,
+  ): Promise<TSession | RejectionCause> {
+    const host = this.#host
+    const remote = connection.remoteEndPoint
+    /** What this connection holds: its address's share, and (`total`) a session slot. */
+    let total = !handshakes
+    let socketSession: SocketSession | undefined
+    let session: TSession
+    try {
+      const filters = this.#filters
+      for (let index = 0; index < filters.length; index++) {
+        const filter = filters[index] as ConnectionFilter
         let allowed = filter.allowConnect(remote)
         if (isThenable(allowed)) allowed = await allowed
         if (!allowed) {
@@ -151,28 +183,46 @@ export class Admission<TSession extends AdmittedSession> {
       }
       session = host.createSession(socketSession, connection)
     } catch (error) {
-      const handshake = SocketError.isSocketError(error) && error.code === 'ERR_TLS_HANDSHAKE'
-      if (handshake) {
-        this.#refusals.refuse(
-          'TLS handshake failed',
-          { remote: formatEndPoint(remote), code: 'ERR_TLS_HANDSHAKE' },
-          'info',
-        )
-        this.#logger.debug('TLS handshake failed', { remote: formatEndPoint(remote), err: error })
-      } else {
-        this.#logger.error('Connection refused: the accept path threw', { remote: formatEndPoint(remote), err: error })
-      }
-      if (socketSession !== undefined) void socketSession.close(CloseReason.InternalError)
-      // A handshake aborted because the server stops is not the client's failure.
-      const cause = !host.running ? 'notRunning' : handshake ? 'handshake' : 'acceptError'
-      return this.#refuse(connection, cause, address, total)
+      return this.#acceptFailed(connection, error, socketSession, address, total)
     } finally {
       if (handshakes) this.#handshaking.delete(connection)
       this.#inProgress--
       host.settled()
     }
+    return this.#register(session, connection, socketSession, address)
+  }
+
+  /** Opening or making the session threw: refused as `handshake` (a failed TLS handshake) or `acceptError`. */
+  #acceptFailed(
+    connection: PendingConnection,
+    error: unknown,
+    socketSession: SocketSession | undefined,
+    address: string,
+    total: boolean,
+  ): RejectionCause {
+    const remote = formatEndPoint(connection.remoteEndPoint)
+    const handshake = SocketError.isSocketError(error) && error.code === 'ERR_TLS_HANDSHAKE'
+    if (handshake) {
+      this.#refusals.refuse('TLS handshake failed', { remote, code: 'ERR_TLS_HANDSHAKE' }, 'info')
+      this.#logger.debug('TLS handshake failed', { remote, err: error })
+    } else {
+      this.#logger.error('Connection refused: the accept path threw', { remote, err: error })
+    }
+    if (socketSession !== undefined) void socketSession.close(CloseReason.InternalError)
+    // A handshake aborted because the server stops is not the client's failure.
+    const cause = !this.#host.running ? 'notRunning' : handshake ? 'handshake' : 'acceptError'
+    return this.#refuse(connection, cause, address, total)
+  }
+
+  /** Record what the session holds and register it; refused when its id is in use. */
+  #register(
+    session: TSession,
+    connection: PendingConnection,
+    socketSession: SocketSession,
+    address: string,
+  ): TSession | RejectionCause {
     session[kAdmission] = connection.releases ? { address, connection } : address
-    if (!host.register(session, connection)) {
+    if (!this.#host.register(session, connection)) {
       session[kAdmission] = undefined
       this.#logger.error('Connection refused: its session id is in use', { sessionId: session.sessionId })
       void socketSession.close(CloseReason.InternalError)

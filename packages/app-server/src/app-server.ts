@@ -48,6 +48,7 @@ import { type CommandHandler, RequestRouter } from './request-router.js'
 import { resolveServerConfig } from './resolve-server-config.js'
 import { ServerCluster } from './server-cluster.js'
 import { ServerCounters, type ServerStats } from './server-stats.js'
+import { sessionKey } from './session-id.js'
 import { deadlineSweep, idleSweep, type SessionSweep } from './session-sweep.js'
 
 /**
@@ -222,8 +223,9 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
       udpInit,
       this.#certificates,
     )
-    this.#idleSweep = idleSweep(config, this.logger, () => this.#sessions.values())
-    this.#deadlineSweep = deadlineSweep(config, () => this.#sessions.values())
+    const eachSession = (visit: (session: TSession) => void) => this.#sessions.forEach(visit)
+    this.#idleSweep = idleSweep(config, this.logger, eachSession)
+    this.#deadlineSweep = deadlineSweep(config, eachSession)
     this.#listenerErrors = new ListenerErrorLog(this.logger)
   }
 
@@ -330,7 +332,7 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
   /** The session with this id (case-insensitive); `undefined` for an unknown or empty id. */
   getSessionById(sessionId: string): TSession | undefined {
     if (typeof sessionId !== 'string' || sessionId === '') return undefined
-    return this.#sessions.get(sessionId.toLowerCase())
+    return this.#sessions.get(sessionKey(sessionId))
   }
 
   /** Every open session, now (a fresh array each call). */
@@ -520,7 +522,7 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
 
   /** Register an admitted session and start it; false when its id is in use. */
   #register(session: TSession): boolean {
-    const key = session.sessionId.toLowerCase()
+    const key = sessionKey(session.sessionId)
     if (this.#sessions.has(key)) return false
     this.#sessions.set(key, session)
     this.#counters.accepted++
@@ -536,7 +538,7 @@ export class AppServer<TRequest = StringRequestInfo, TSession extends AppSession
   }
 
   #sessionClosed(session: TSession, reason: CloseReason): void {
-    const key = session.sessionId.toLowerCase()
+    const key = sessionKey(session.sessionId)
     const registered = this.#sessions.get(key) === session
     if (registered) this.#sessions.delete(key)
     this.#cluster.closed(session, registered)

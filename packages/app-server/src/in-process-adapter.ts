@@ -20,6 +20,14 @@ export interface InProcessAdapterInit {
 }
 
 /**
+ * The answers of `registerSession` / `unregisterSession`, made once: the server calls them for every session it
+ * registers and closes, and a settled promise can be shared.
+ */
+const registered = Promise.resolve(true)
+const notRegistered = Promise.resolve(false)
+const done = Promise.resolve()
+
+/**
  * The cluster adapter of a service that is one process: what an `AppServer` uses when it is given no adapter.
  * Every call is answered from the local node at once (a publish is a local broadcast, `sendTo` a local lookup,
  * `join`/`leave` are in force as soon as the server changed its membership), so code written against a cluster
@@ -48,11 +56,11 @@ export class InProcessAdapter implements ClusterAdapter {
   }
 
   registerSession(_sessionId: string): Promise<boolean> {
-    return Promise.resolve(this.#local !== undefined)
+    return this.#local !== undefined ? registered : notRegistered
   }
 
   unregisterSession(_sessionId: string): Promise<void> {
-    return Promise.resolve()
+    return done
   }
 
   join(_sessionId: string, group: string): Promise<void> {

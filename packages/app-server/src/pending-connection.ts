@@ -22,6 +22,8 @@ export interface PendingConnection {
    * connection; it is counted as `handshake` for a `TlsHandshakeError` (`ERR_TLS_HANDSHAKE`), else as `acceptError`.
    */
   open(): SocketSession | Promise<SocketSession>
+  /** {@link PendingConnection.open} returns the socket session itself, never a promise (plain TCP, UDP). */
+  readonly opensAtOnce: boolean
   /** Drop the connection without a session (no session events). Safe to call more than once. */
   refuse(): void
   /** Whether {@link PendingConnection.release} must be called once the session made from it closed. */
@@ -68,6 +70,10 @@ export class TcpConnection implements PendingConnection {
 
   get sessionId(): undefined {
     return undefined
+  }
+
+  get opensAtOnce(): boolean {
+    return true
   }
 
   get releases(): boolean {
@@ -123,6 +129,10 @@ export class TlsServerConnection implements PendingConnection {
 
   get sessionId(): undefined {
     return undefined
+  }
+
+  get opensAtOnce(): boolean {
+    return false
   }
 
   get releases(): boolean {
@@ -191,6 +201,10 @@ export class TlsClientConnection implements PendingConnection {
     return undefined
   }
 
+  get opensAtOnce(): boolean {
+    return false
+  }
+
   get releases(): boolean {
     return false
   }
@@ -240,6 +254,10 @@ export class UdpPeerConnection implements PendingConnection {
 
   get sessionId(): string {
     return this.#peer.sessionId
+  }
+
+  get opensAtOnce(): boolean {
+    return true
   }
 
   get releases(): boolean {

@@ -7,6 +7,7 @@ import {
   type TextEncoding,
 } from '@socketlite/socket-base'
 import { kTrySendShared } from './internal.js'
+import { sessionKey } from './session-id.js'
 
 /** What the cluster link needs of a session (an `AppSession`). */
 export interface ClusterMember {
@@ -180,7 +181,7 @@ export class ServerCluster<TSession extends ClusterMember = ClusterMember> imple
     }
     const payload = this.#encode(data)
     if (payload === undefined) return Promise.reject(badData())
-    return this.adapter.sendTo(sessionId.toLowerCase(), payload)
+    return this.adapter.sendTo(sessionKey(sessionId), payload)
   }
 
   countSessions(options: { readonly group?: string } = {}): Promise<number> {
@@ -222,7 +223,7 @@ export class ServerCluster<TSession extends ClusterMember = ClusterMember> imple
 }
 
 function registryKey(session: ClusterMember): string {
-  return session.sessionId.toLowerCase()
+  return sessionKey(session.sessionId)
 }
 
 function badData(): InvalidArgumentError {

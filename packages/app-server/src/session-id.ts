@@ -32,3 +32,16 @@ export function newSessionId(): string {
   }
   return text.toString('latin1')
 }
+
+/**
+ * `id.toLowerCase()`, the key sessions are registered and looked up by (ids are case-insensitive), without a new
+ * string when `id` is lower case already, as every generated id is: `toLowerCase` copies even then, twice per
+ * accepted connection.
+ */
+export function sessionKey(id: string): string {
+  for (let index = 0; index < id.length; index++) {
+    const code = id.charCodeAt(index)
+    if ((code >= 65 && code <= 90) || code > 127) return id.toLowerCase()
+  }
+  return id
+}

@@ -2,18 +2,24 @@ import { CloseReason, type Logger, type ResolvedServerConfig } from '@socketlite
 import { clock, kDeadlines, kLastActive } from './internal.js'
 
 /**
+ * Calls `visit` with every session (`(visit) => sessions.forEach(visit)` over a Map: no iterator result per session,
+ * which a sweep's first, unoptimised runs over thousands of sessions would allocate).
+ */
+export type EachSession<TSession> = (visit: (session: TSession) => void) => void
+
+/**
  * A timer that visits every session with a `clock()` reading, for the checks that need a clock but must not arm a
  * timer per session or per request. The timer does not keep the process alive. Off when its interval is 0.
  */
 export class SessionSweep<TSession> {
   readonly #interval: number
-  readonly #sessions: () => Iterable<TSession>
+  readonly #eachSession: EachSession<TSession>
   readonly #visit: (session: TSession, now: number) => void
   #timer: NodeJS.Timeout | undefined
 
-  constructor(interval: number, sessions: () => Iterable<TSession>, visit: (session: TSession, now: number) => void) {
+  constructor(interval: number, eachSession: EachSession<TSession>, visit: (session: TSession, now: number) => void) {
     this.#interval = interval
-    this.#sessions = sessions
+    this.#eachSession = eachSession
     this.#visit = visit
   }
 
@@ -21,7 +27,8 @@ export class SessionSweep<TSession> {
     if (this.#interval === 0 || this.#timer !== undefined) return
     this.#timer = setInterval(() => {
       const now = clock()
-      for (const session of this.#sessions()) this.#visit(session, now)
+      const visit = this.#visit
+      this.#eachSession((session) => visit(session, now))
     }, this.#interval)
     this.#timer.unref()
   }
@@ -47,7 +54,7 @@ interface IdleSession {
 export function idleSweep<TSession extends IdleSession>(
   config: ResolvedServerConfig,
   logger: Logger,
-  sessions: () => Iterable<TSession>,
+  sessions: EachSession<TSession>,
 ): SessionSweep<TSession> {
   const idleFor = config.idleSessionTimeOut * 1000
   const interval = config.clearIdleSession ? config.clearIdleSessionInterval * 1000 : 0
@@ -74,7 +81,7 @@ const maxInterval = 1_000
  */
 export function deadlineSweep<TSession extends DeadlineSession>(
   config: ResolvedServerConfig,
-  sessions: () => Iterable<TSession>,
+  sessions: EachSession<TSession>,
 ): SessionSweep<TSession> {
   const deadlines = [config.handlerTimeOut, config.frameTimeOut].filter((value) => value > 0)
   const interval =

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { newSessionId } from '../src/session-id.js'
+import { newSessionId, sessionKey } from '../src/session-id.js'
 
 const uuidV4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
@@ -32,5 +32,17 @@ describe('newSessionId', () => {
     const copy = `${first}`
     newSessionId()
     expect(first).toBe(copy)
+  })
+})
+
+describe('sessionKey', () => {
+  test('is the id itself when it is lower case already (no new string), else its lower case', () => {
+    const id = newSessionId()
+    expect(sessionKey(id)).toBe(id)
+    expect(sessionKey('127.0.0.1:5000')).toBe('127.0.0.1:5000')
+    expect(sessionKey('Player-42')).toBe('player-42')
+    expect(sessionKey('ABC')).toBe('abc')
+    expect(sessionKey('straße-É')).toBe('straße-é')
+    expect(sessionKey('')).toBe('')
   })
 })

@@ -36,6 +36,14 @@ const maxInternedMarks = 256
 const maxInternedMarkLength = 64
 
 /**
+ * The interned mark last found for a caller's own array or string (by encoding), so that a subclass passing the same
+ * terminator on every session finds it without making the content key again (a buffer and a string per filter: the
+ * garbage of a burst of accepts). An array's entry is used only while its bytes still equal the mark.
+ */
+const marksOfArrays = new WeakMap<Uint8Array, Buffer>()
+const marksOfStrings = new Map<TextEncoding, Map<string, Buffer>>()
+
+/**
  * A private, read-only mark with the bytes of `value` (a string encoded with `encoding`): the one already shared for
  * these bytes (a mark made by {@link sharedMark} is taken as it is; small marks are shared by content), else a copy.
  * Filters never change their marks; the buffer may be shared by many filters, so nobody may write into it.
@@ -45,19 +53,32 @@ export function markBytes(name: string, value: unknown, encoding: TextEncoding):
   let key: string
   if (value instanceof Uint8Array) {
     if (sharedMarks.has(value)) return value as Buffer
+    const known = marksOfArrays.get(value)
+    if (known?.equals(value)) return known
     if (value.length > maxInternedMarkLength) return checkedMark(name, Buffer.from(value))
     key = Buffer.from(value.buffer, value.byteOffset, value.length).toString('latin1')
   } else if (typeof value === 'string') {
+    const known = marksOfStrings.get(encoding)?.get(value)
+    if (known !== undefined) return known
     if (value.length > maxInternedMarkLength) return checkedMark(name, Buffer.from(value, encoding))
     key = Buffer.from(value, encoding).toString('latin1')
   } else throw new InvalidArgumentError(`${name} must be a string or a Uint8Array`)
-  const interned = internedMarks.get(key)
-  if (interned !== undefined) return interned
-  // An exact buffer of its own (not a slice of Node's shared pool, which it would keep alive for good).
-  const bytes = checkedMark(name, Buffer.alloc(key.length, key, 'latin1'))
-  if (bytes.length <= maxInternedMarkLength && internedMarks.size < maxInternedMarks) {
+  let bytes = internedMarks.get(key)
+  if (bytes === undefined) {
+    // An exact buffer of its own (not a slice of Node's shared pool, which it would keep alive for good).
+    bytes = checkedMark(name, Buffer.alloc(key.length, key, 'latin1'))
+    if (bytes.length > maxInternedMarkLength || internedMarks.size >= maxInternedMarks) return bytes
     internedMarks.set(key, bytes)
     sharedMarks.add(bytes)
+  }
+  if (typeof value !== 'string') marksOfArrays.set(value as Uint8Array, bytes)
+  else {
+    let byString = marksOfStrings.get(encoding)
+    if (byString === undefined) {
+      byString = new Map()
+      marksOfStrings.set(encoding, byString)
+    }
+    if (byString.size < maxInternedMarks) byString.set(value, bytes)
   }
   return bytes
 }

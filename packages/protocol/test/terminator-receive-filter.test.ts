@@ -1,5 +1,5 @@
 import { fc, test } from '@fast-check/vitest'
-import { describe, expect } from 'vitest'
+import { describe, expect, vi } from 'vitest'
 import {
   BasicRequestInfoParser,
   BinaryTerminatorReceiveFilter,
@@ -252,6 +252,23 @@ describe('a terminator passed per filter is shared by content', () => {
     expect([...filter.terminator]).toEqual([0x7c, 0x7c])
     expect(decode(filter, text(['a\n\n||b||']), big).requests).toEqual(['a\n\n||', 'b||'])
     expect([...new LineFrames(terminator).terminator]).toEqual([0x0a, 0x0a])
+  })
+
+  test('the same array or string passed again finds its mark without encoding it again', () => {
+    const terminator = Buffer.from('#;')
+    const first = new LineFrames(terminator)
+    const firstText = new LineFrames(';#')
+    const from = vi.spyOn(Buffer, 'from')
+    try {
+      expect(new LineFrames(terminator).terminator).toBe(first.terminator)
+      expect(new LineFrames(';#').terminator).toBe(firstText.terminator)
+      expect(from).not.toHaveBeenCalled()
+      terminator[0] = 0x2f // changed since: its mark is made again from the new bytes
+      expect([...new LineFrames(terminator).terminator]).toEqual([0x2f, 0x3b])
+      expect(from).toHaveBeenCalled()
+    } finally {
+      from.mockRestore()
+    }
   })
 
   test('a view into a larger array is read from its own range', () => {

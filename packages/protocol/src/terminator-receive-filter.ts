@@ -191,8 +191,13 @@ export class TerminatorReceiveFilter extends TerminatorReceiveFilterBase<StringR
 
   /** @throws {InvalidArgumentError} an empty terminator or an unknown encoding. */
   constructor(init: TerminatorReceiveFilterInit) {
-    // (Text frames never keep their terminator: the request is the decoded line.)
-    super({ terminator: init?.terminator, encoding: init?.encoding })
+    // (Text frames never keep their terminator: the request is the decoded line. `init` is taken as it is when it
+    // asks for nothing else: no object per filter.)
+    super(
+      init !== undefined && init !== null && (init as TerminatorFrameInit).keepTerminator === undefined
+        ? init
+        : { terminator: init?.terminator, encoding: init?.encoding },
+    )
     this.encoding = init.encoding ?? 'utf8'
     this.parser = init.parser ?? defaultParser
     // A subclass that overrides resolveRequestInfo gets every frame through it, as before.

@@ -147,6 +147,26 @@ describe('TerminatorReceiveFilter', () => {
     )
   })
 
+  test('filters take their options as they are, and a text filter still never keeps its terminator', () => {
+    // A factory's options are made once and frozen; its filters use them without a copy per session.
+    const factory = new CommandLineReceiveFilterFactory({ encoding: 'latin1' })
+    const lines = decode(factory.createFilter(), text(['ECHO a\r\nPING\r', '\n']), big).requests
+    expect(lines.map((request) => [request.key, request.body])).toEqual([
+      ['ECHO', 'a'],
+      ['PING', ''],
+    ])
+    // Options a caller keeps and changes afterwards are read anew by each filter.
+    const options: { encoding: 'utf8' | 'latin1' } = { encoding: 'utf8' }
+    expect(new CommandLineReceiveFilter(options).encoding).toBe('utf8')
+    options.encoding = 'latin1'
+    expect(new CommandLineReceiveFilter(options).encoding).toBe('latin1')
+    // keepTerminator is not an option of the text filter (its request is the decoded line), even from JavaScript.
+    const keeping = { terminator: '\r\n', keepTerminator: true } as unknown as ConstructorParameters<
+      typeof TerminatorReceiveFilter
+    >[0]
+    expect(decode(new TerminatorReceiveFilter(keeping), text(['ECHO x\r\n']), big).requests[0]?.body).toBe('x')
+  })
+
   const letters = { min: 0x61, max: 0x63 }
   test.prop([
     fc.uint8Array({ ...letters, minLength: 1, maxLength: 4 }),

@@ -345,14 +345,12 @@ export abstract class Dispatcher<TRequest> implements SocketSessionHandler {
 
   /** Give up on the handler now running (if any): its late result is ignored; the session is no longer busy. */
   static #abandonHandler<TRequest>(dispatcher: Dispatcher<TRequest>): boolean {
-    if (Dispatcher.#handlerSince(dispatcher) < 0) return false
     const callbacks = dispatcher.#callbacks
-    if (callbacks !== undefined) {
-      callbacks.abandoned = true
-      dispatcher.#callbacks = undefined
-      // a timed request handler given up on is published as failed, with the time it was given
-      if (callbacks.started >= 0) Dispatcher.#requestSettled(dispatcher, callbacks, true)
-    }
+    if (callbacks === undefined || callbacks.since < 0) return false
+    callbacks.abandoned = true
+    dispatcher.#callbacks = undefined
+    // a timed request handler given up on is published as failed, with the time it was given
+    if (callbacks.started >= 0) Dispatcher.#requestSettled(dispatcher, callbacks, true)
     dispatcher.busy = false
     return true
   }

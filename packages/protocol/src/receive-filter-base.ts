@@ -1,5 +1,8 @@
 import { FilterState, ProtocolError, type ReceiveFilter, type ReceiveFilterContext } from '@socketlite/socket-base'
 
+/** The value of `ReceiveFilterBase.#next` in the error state. */
+const failed: unique symbol = Symbol('failed')
+
 /**
  * Base class of the built-in filters and a convenient start for custom ones (SuperSocket's `ReceiveFilterBase`).
  *
@@ -9,9 +12,6 @@ import { FilterState, ProtocolError, type ReceiveFilter, type ReceiveFilterConte
  * A subclass, or a request hook it calls, may hand the rest of the stream to another filter with
  * {@link ReceiveFilterBase.switchTo}.
  */
-/** The value of `ReceiveFilterBase.#next` in the error state. */
-const failed: unique symbol = Symbol('failed')
-
 export abstract class ReceiveFilterBase<TRequest> implements ReceiveFilter<TRequest> {
   /**
    * The filter that takes over after the current `filter` call ({@link ReceiveFilterBase.switchTo}), or
